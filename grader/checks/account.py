@@ -1,0 +1,29 @@
+"""account: the account exists in the classroom registry and its name follows the rules."""
+
+from __future__ import annotations
+
+from ..errors import InvalidUsername
+from ..names import USERNAME_RULE, validate_username
+from ..result import Outcome, failed, passed
+
+
+def check(lab) -> Outcome:
+    try:
+        validate_username(lab.username)
+    except InvalidUsername as error:
+        return failed(error.message, error.fix)
+    if not lab.has_account(lab.username):
+        return failed(
+            f"The classroom registry has no account {lab.username!r}.",
+            "Start the lab with your username: lab = Lab.start(username=...).",
+        )
+    if not lab.hub.authenticates(lab.username, lab.token):
+        return failed(
+            f"The registry does not accept the access token issued to {lab.username!r}.",
+            "Start the lab again to get a new account and token.",
+        )
+    return passed(
+        f"The account {lab.username!r} exists in the classroom registry ({USERNAME_RULE}) and "
+        "its access token works.",
+        username=lab.username,
+    )

@@ -1,0 +1,163 @@
+"""Facts several checks need, gathered from the lab: which local names look like a mistaken
+attempt at the expected one, what the registry holds, what its log says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import InvalidInput
+from ..infra.registry import RegistryRequest
+from ..names import Reference, parse_reference
+
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The image a check is about: ``localhost:PORT/USERNAME/REPOSITORY:TAG``."""
+
+    registry: str
+    username: str
+    repository: str
+    tag: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.username}/{self.repository}"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.registry}/{self.path}:{self.tag}"
+
+    @property
+    def source(self) -> str:
+        """The local image the student starts from, e.g. ``my-flask-app:v1``."""
+        return f"{self.repository}:{self.tag}"
+
+
+def target(lab, repository: str = "my-flask-app", tag: str = "v1") -> Target:
+    for value, what in ((repository, "repository"), (tag, "tag")):
+        if not isinstance(value, str):
+            raise InvalidInput(f"{what}={value!r} is not a name.", f"Pass the {what} as a string.")
+    parse_reference(f"{lab.registry}/{lab.username}/{repository}:{tag}")
+    return Target(lab.registry, lab.username, repository, tag)
+
+
+def local_refs(lab, repository: str) -> list[Reference]:
+    """Every local image name whose repository part is ``repository``."""
+    found = []
+    for image in lab.engine.images():
+        for name in image.tags:
+            try:
+                ref = parse_reference(name)
+            except InvalidInput:
+                continue
+            if ref.repository == repository:
+                found.append(ref)
+    return found
+
+
+@dataclass(frozen=True)
+class Misnaming:
+    """A local name that looks like an attempt at the target, and what is wrong with it."""
+
+    ref: str
+    problem: str
+    hint: str
+
+
+def misnamings(lab, want: Target) -> list[Misnaming]:
+    """Local names of ``want.repository`` that are the usual mistakes, most telling first."""
+    port = int(want.registry.rsplit(":", 1)[1])
+    found = []
+    for ref in local_refs(lab, want.repository):
+        text = str(ref)
+        if text == want.ref or ref.domain is None and ref.namespace is None:
+            continue  # the target itself, or the plain source image
+        if ref.domain is None:
+            found.append(
+                Misnaming(
+                    text,
+                    f"{text} has no registry host, so `docker push` sends it to Docker Hub "
+                    "(docker.io), not to the classroom registry.",
+                    f"Put the registry host in front: docker tag {want.source} {want.ref}",
+                )
+            )
+        elif ref.port == port and ref.host not in LOOPBACK_HOSTS:
+            found.append(
+                Misnaming(
+                    text,
+                    f"{text} names the registry by {ref.host}, not localhost. The engine only "
+                    "talks plain HTTP to localhost and fails with 'server gave HTTP response "
+                    "to HTTPS client'.",
+                    f"Use {want.registry} as the host: docker tag {want.source} {want.ref}",
+                )
+            )
+        elif ref.domain in (want.registry, f"127.0.0.1:{port}") and ref.namespace != want.username:
+            found.append(
+                Misnaming(
+                    text,
+                    f"{text} is in the namespace {ref.namespace or '(none)'!r}, not your "
+                    f"username {want.username!r}. A registry only lets you push under your "
+                    "own name.",
+                    f"Tag it under your username: docker tag {want.source} {want.ref}",
+                )
+            )
+        elif ref.domain == want.registry and ref.path == want.path and ref.tag == "latest":
+            found.append(
+                Misnaming(
+                    text,
+                    f"{text} uses the tag 'latest' instead of {want.tag!r}.",
+                    f"Tag the version: docker tag {want.source} {want.ref}",
+                )
+            )
+    return found
+
+
+def denied(requests: list[RegistryRequest], path: str, after: int = -1) -> list[RegistryRequest]:
+    """Refused requests by the docker client for repository ``path`` (wrong or no credential),
+    excluding the anonymous first try the client makes before sending its credential."""
+    found = []
+    for index, request in enumerate(requests):
+        if request.index <= after or not request.by_docker or request.status != 401:
+            continue
+        target = request.target()
+        if not target or target[0] != path:
+            continue
+        retried = any(
+            later.method == request.method and later.uri == request.uri and later.status != 401
+            for later in requests[index + 1 : index + 40]
+        )
+        if request.user or not retried:
+            found.append(request)
+    return found
+
+
+def wrong_secret_attempts(requests: list[RegistryRequest], username: str) -> list[RegistryRequest]:
+    return [r for r in requests if r.status == 401 and r.user == username and r.by_docker]
+
+
+def last_push(requests: list[RegistryRequest], want: Target) -> RegistryRequest | None:
+    """The request that stored the tag: ``PUT /v2/PATH/manifests/TAG`` with 201 Created."""
+    found = None
+    for request in requests:
+        if (
+            request.method == "PUT"
+            and request.status == 201
+            and request.target()
+            == (
+                want.path,
+                "manifests",
+                want.tag,
+            )
+        ):
+            found = request
+    return found
+
+
+def human_size(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size} B"

@@ -1,0 +1,56 @@
+"""login: the lab's Docker configuration holds the issued access token for the lab registry."""
+
+from __future__ import annotations
+
+from ..infra.dockerconfig import CredentialProblem
+from ..result import Outcome, failed, passed
+from .evidence import wrong_secret_attempts
+
+
+def check(lab) -> Outcome:
+    login = f"echo $TOKEN | docker login {lab.registry} -u {lab.username} --password-stdin"
+    hint = f"Log in with your access token (lab.token) on standard input: {login}"
+    credential = lab.config.credential(lab.registry)
+    if isinstance(credential, CredentialProblem):
+        return failed(f"Your Docker configuration cannot be read: {credential.reason}.", hint)
+    if credential is None:
+        refused = wrong_secret_attempts(lab.requests(), lab.username)
+        if refused:
+            return failed(
+                f"The registry refused {len(refused)} login attempt(s) as {lab.username!r}: "
+                "the password was not your access token.",
+                hint,
+                refused=len(refused),
+            )
+        elsewhere = _credential_elsewhere(lab)
+        if elsewhere:
+            return failed(
+                f"You logged in, but into {elsewhere}, which this lab does not use.",
+                f"Run docker login in the notebook (with !) or first run "
+                f"`export DOCKER_CONFIG={lab.config.directory}` in your terminal. {hint}",
+            )
+        return failed(f"You are not logged in to {lab.registry}.", hint)
+    if credential.username != lab.username:
+        return failed(
+            f"You are logged in to {lab.registry} as {credential.username!r}, not {lab.username!r}.",
+            hint,
+        )
+    if credential.secret != lab.token:
+        return failed(
+            "The credential stored for the registry is not the access token issued to you "
+            "(a password or an old token?).",
+            hint,
+        )
+    return passed(
+        f"Logged in to {lab.registry} as {lab.username!r} with your access token "
+        f"(stored in {credential.source}).",
+        source=credential.source,
+    )
+
+
+def _credential_elsewhere(lab) -> str | None:
+    """A configuration other than the lab's that holds a credential for the lab registry."""
+    for config in lab.other_docker_configs():
+        if lab.registry in config.registries():
+            return str(config.path)
+    return None

@@ -1,0 +1,82 @@
+"""push: the registry has the tag, and its manifest's config digest is the local image ID."""
+
+from __future__ import annotations
+
+from ..result import Outcome, failed, passed
+from .evidence import denied, misnamings, target
+
+
+def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
+    want = target(lab, repository, tag)
+    command = f"docker push {want.ref}"
+    manifest = lab.hub.manifest(want.path, want.tag)
+    # What should have been pushed: the app image itself, else (removed since) the tagged copy.
+    name = want.source if lab.engine.image(want.source) else want.ref
+    local = lab.engine.image(name)
+    if manifest is not None:
+        if local is None or manifest.config_digest == local.id:
+            return passed(
+                f"The registry has {want.path}:{want.tag} (digest {manifest.digest[:19]}…), "
+                "and it is your image.",
+                digest=manifest.digest,
+                config_digest=manifest.config_digest,
+            )
+        return failed(
+            f"The registry's {want.path}:{want.tag} is image {manifest.config_digest[7:19]}, but "
+            f"your {name} is {local.id[7:19]}: what you pushed is not your app's image.",
+            f"Tag the right image and push again: docker tag {want.source} {want.ref} && {command}",
+            registry_image=manifest.config_digest,
+            local_image=local.id,
+        )
+    return _why_not_pushed(lab, want, command)
+
+
+def _why_not_pushed(lab, want, command: str) -> Outcome:
+    refused = denied(lab.requests(), want.path)
+    if refused:
+        who = refused[-1].user
+        if who:
+            return failed(
+                f"The registry refused your push: the credential for {who!r} is wrong.",
+                f"Log in again with your access token (lab.token), then: {command}",
+            )
+        return failed(
+            "The registry refused your push: no credential was sent (denied: requested "
+            "access to the resource is denied).",
+            f"Log in first: echo $TOKEN | docker login {want.registry} -u {want.username} "
+            f"--password-stdin, then: {command}",
+        )
+    tags = lab.hub.tags(want.path)
+    if tags and "latest" in tags and want.tag not in tags:
+        return failed(
+            f"The registry has {want.path}:latest but not :{want.tag}: you pushed 'latest'.",
+            f"Tag and push the version: docker tag {want.source} {want.ref} && {command}",
+        )
+    others = [
+        repo
+        for repo in lab.hub.catalog()
+        if repo.rsplit("/", 1)[-1] == want.repository and repo != want.path
+    ]
+    if others:
+        return failed(
+            f"The registry has {', '.join(others)}, not {want.path}: the namespace must be your "
+            f"username {want.username!r}.",
+            f"Tag under your username and push: docker tag {want.source} {want.ref} && {command}",
+        )
+    mistakes = misnamings(lab, want)
+    if mistakes:
+        return failed(
+            "Nothing reached the classroom registry. " + mistakes[0].problem,
+            mistakes[0].hint + f" && {command}",
+        )
+    if tags:
+        return failed(
+            f"The registry has {want.path} with tags {', '.join(tags)}, but not {want.tag!r}.",
+            f"Push the {want.tag} tag: {command}",
+        )
+    if lab.engine.image(want.ref) is None:
+        return failed(
+            f"Nothing was pushed, and {want.ref} is not tagged locally.",
+            f"Tag it first: docker tag {want.source} {want.ref}, then: {command}",
+        )
+    return failed(f"The registry has no {want.path}:{want.tag} yet.", f"Push it: {command}")

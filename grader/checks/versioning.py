@@ -1,0 +1,58 @@
+"""versioning: at least two semantic-version tags with different digests, v1 and v1.0.0 on the
+same digest, and no latest."""
+
+from __future__ import annotations
+
+from ..names import is_semver_tag, semver_key
+from ..result import Outcome, failed, passed
+from .evidence import target
+
+
+def check(lab, repository: str = "my-flask-app") -> Outcome:
+    want = target(lab, repository, "v1")
+    tags = lab.hub.tags(want.path)
+    if not tags:
+        return failed(
+            f"The registry has no {want.path} yet.", f"Push your versions: docker push {want.ref}"
+        )
+    digests = {}
+    for tag in tags:
+        manifest = lab.hub.manifest(want.path, tag)
+        if manifest is not None:
+            digests[tag] = manifest.digest
+    listing = ", ".join(f"{t} ({d[7:19]})" for t, d in sorted(digests.items()))
+    if "latest" in digests:
+        return failed(
+            f"{want.path} has a 'latest' tag ({listing}). 'latest' moves with every push, so "
+            "nobody can tell which version runs.",
+            "Publish version tags only. A registry keeps what was pushed: start a fresh lab "
+            "and push v1, v1.0.0 and v1.1.0 without latest.",
+            tags=sorted(digests),
+        )
+    versions = sorted((t for t in digests if is_semver_tag(t)), key=semver_key)
+    if len(versions) < 2:
+        return failed(
+            f"{want.path} has {len(versions)} semantic-version tag(s) ({listing}); you need two "
+            "releases, e.g. v1.0.0 and v1.1.0.",
+            f"Tag and push v1.0.0, then change the app, build it as v1.1.0 and push that too: "
+            f"docker tag {want.source} {want.registry}/{want.path}:v1.0.0",
+            tags=sorted(digests),
+        )
+    if len({digests[t] for t in versions}) < 2:
+        return failed(
+            f"All your versions ({', '.join(versions)}) are the same image: a new version needs "
+            "a change.",
+            "Change the app, build it, tag the build v1.1.0 and push it.",
+            tags=sorted(digests),
+        )
+    if "v1" not in digests or "v1.0.0" not in digests or digests["v1"] != digests["v1.0.0"]:
+        return failed(
+            f"v1 and v1.0.0 must name the same image ({listing}).",
+            f"docker tag {want.source} {want.registry}/{want.path}:v1.0.0 and push it.",
+            tags=sorted(digests),
+        )
+    return passed(
+        f"{want.path} has versions {', '.join(versions)} on different digests, v1 = v1.0.0, "
+        "and no latest.",
+        tags=sorted(digests),
+    )

@@ -1,0 +1,107 @@
+"""Docker client configurations: the lab's own ``DOCKER_CONFIG`` and the credentials in one."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Credential:
+    username: str
+    secret: str
+    source: str
+    """Where it was read: ``config.json`` or ``docker-credential-NAME``."""
+
+
+@dataclass(frozen=True)
+class CredentialProblem:
+    """A configuration that names a credential the grader could not read."""
+
+    reason: str
+
+
+def default_config_dir() -> Path:
+    """The folder the docker CLI uses when ``DOCKER_CONFIG`` is not set."""
+    return Path.home() / ".docker"
+
+
+class DockerConfig:
+    """One docker client configuration folder (what ``DOCKER_CONFIG`` points at)."""
+
+    def __init__(self, directory: str | os.PathLike) -> None:
+        self.directory = Path(directory)
+
+    @property
+    def path(self) -> Path:
+        return self.directory / "config.json"
+
+    @classmethod
+    def create(cls, directory: str | os.PathLike) -> DockerConfig:
+        """A fresh, private configuration with no credentials and no credential store, so a
+        ``docker login`` made for the lab stays in the lab."""
+        config = cls(directory)
+        config.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        config.path.write_text("{}\n")
+        config.path.chmod(0o600)
+        return config
+
+    def read(self) -> dict:
+        try:
+            return json.loads(self.path.read_text() or "{}")
+        except FileNotFoundError:
+            return {}
+        except ValueError:
+            return {"__unreadable__": True}
+
+    def credential(self, registry: str) -> Credential | CredentialProblem | None:
+        """The credential stored for ``registry``: from the credential helper the configuration
+        names for it, else from ``auths`` in config.json. None when there is none."""
+        config = self.read()
+        if config.get("__unreadable__"):
+            return CredentialProblem(f"{self.path} is not valid JSON")
+        helper = (config.get("credHelpers") or {}).get(registry) or config.get("credsStore")
+        if helper:
+            found = _from_helper(helper, registry)
+            if found is not None:
+                return found
+        entry = (config.get("auths") or {}).get(registry) or {}
+        if entry.get("auth"):
+            try:
+                username, _, secret = base64.b64decode(entry["auth"]).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return CredentialProblem(f"the entry for {registry} in {self.path} is not readable")
+            return Credential(username, secret, "config.json")
+        return None
+
+    def registries(self) -> list[str]:
+        """Registries this configuration holds credentials for (as far as config.json says)."""
+        config = self.read()
+        return sorted(set(config.get("auths") or {}) | set(config.get("credHelpers") or {}))
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _from_helper(helper: str, registry: str) -> Credential | CredentialProblem | None:
+    program = f"docker-credential-{helper}"
+    if not shutil.which(program):
+        return CredentialProblem(f"the configured credential helper {program} is not installed")
+    try:
+        done = subprocess.run(
+            [program, "get"], input=registry, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return CredentialProblem(f"{program} did not answer ({error})")
+    if done.returncode != 0:
+        return None  # "credentials not found in native keychain"
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        return CredentialProblem(f"{program} gave an unreadable answer")
+    return Credential(answer.get("Username", ""), answer.get("Secret", ""), program)

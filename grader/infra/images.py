@@ -1,0 +1,272 @@
+"""The images the course needs, whether or not Docker Hub can be reached.
+
+For each image: use it if the engine has it, else pull it, else build an equivalent offline
+(the registry from Debian's ``docker-registry`` package, which is the CNCF Distribution registry;
+the Python base with debootstrap). Every decision is reported with its reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ImageUnavailable
+from .engine import LABEL, Engine
+
+Log = Callable[[str], None]
+
+REGISTRY_IMAGE = os.environ.get("COURSE_REGISTRY_IMAGE", "registry:2")
+BASE_IMAGE = os.environ.get("COURSE_BASE_IMAGE", "python:3.12-slim")
+APP_IMAGE = "my-flask-app:v1"
+OFFLINE_REGISTRY_IMAGE = "publishing-course/registry:2.8-debian"
+OFFLINE_BASE_IMAGE = "publishing-course/python:3-bookworm"
+REGISTRY_BINARY = os.environ.get("COURSE_REGISTRY_BINARY", "/usr/bin/docker-registry")
+DEBIAN_MIRROR = os.environ.get("COURSE_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+DEBIAN_SUITE = "bookworm"
+APP_HASH_LABEL = f"{LABEL}.app-hash"
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "publishing-course"
+
+
+@dataclass(frozen=True)
+class CourseImages:
+    """The names of the images a lab uses, as resolved on this engine."""
+
+    registry: str
+    base: str
+    app: str = APP_IMAGE
+
+
+@dataclass(frozen=True)
+class ImageStatus:
+    """What ``grader doctor`` reports for one image."""
+
+    role: str
+    name: str
+    present: str | None
+    """The name under which the engine has it (the official one or the offline build), or None."""
+    plan: str
+    """What the image step would do: nothing, pull, or build offline, and why."""
+    fix: str = ""
+
+
+def asset(*parts: str) -> Path:
+    return Path(__file__).resolve().parent.parent.joinpath("assets", *parts)
+
+
+def app_hash() -> str:
+    digest = hashlib.sha256()
+    folder = asset("my-flask-app")
+    for name in sorted(os.listdir(folder)):
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def hub_reachable() -> tuple[bool, str]:
+    """Can this machine resolve Docker Hub's registry name? (Pulls fail at once when not.)"""
+    try:
+        socket.getaddrinfo("registry-1.docker.io", 443)
+        return True, "registry-1.docker.io resolves"
+    except OSError as error:
+        return False, f"registry-1.docker.io does not resolve ({error.strerror or error})"
+
+
+def offline_tools() -> dict[str, str | None]:
+    """What each offline build needs that is missing (None when all is there)."""
+    registry = (
+        None
+        if Path(REGISTRY_BINARY).exists()
+        else (f"{REGISTRY_BINARY} is missing: `apt-get install docker-registry` (Debian/Ubuntu)")
+    )
+    base = None
+    if not shutil.which("debootstrap"):
+        base = "debootstrap is missing: `apt-get install debootstrap` (Debian/Ubuntu)"
+    elif os.geteuid() != 0:
+        base = "debootstrap needs root: run the image step as root once (`sudo grader images`)"
+    return {"registry": registry, "base": base}
+
+
+def status(engine: Engine) -> list[ImageStatus]:
+    """Which images are there, and what the image step would do for the rest. Changes nothing."""
+    reachable, why = hub_reachable()
+    tools = offline_tools()
+    found = []
+    for role, name, offline in (
+        ("registry", REGISTRY_IMAGE, OFFLINE_REGISTRY_IMAGE),
+        ("base", BASE_IMAGE, OFFLINE_BASE_IMAGE),
+    ):
+        present = next((n for n in (name, offline) if engine.image(n)), None)
+        if present:
+            found.append(ImageStatus(role, name, present, "present"))
+        elif reachable:
+            found.append(ImageStatus(role, name, None, f"pull {name} ({why})"))
+        elif tools[role] is None:
+            found.append(ImageStatus(role, name, None, f"build {offline} offline, since {why}"))
+        else:
+            found.append(
+                ImageStatus(
+                    role, name, None, f"cannot pull ({why}) nor build offline", tools[role] or ""
+                )
+            )
+    app = engine.image(APP_IMAGE)
+    if app and app.labels.get(APP_HASH_LABEL) in (None, app_hash()):
+        found.append(ImageStatus("app", APP_IMAGE, APP_IMAGE, "present"))
+    else:
+        base_ok = found[1].present or not found[1].fix
+        plan = "rebuild (the course's app changed)" if app else "build from the course's Dockerfile"
+        found.append(
+            ImageStatus(
+                "app", APP_IMAGE, None, plan, "" if base_ok else "needs the base image first"
+            )
+        )
+    return found
+
+
+@contextlib.contextmanager
+def _lock() -> Iterator[None]:
+    """One image step at a time on this machine (two labs starting together build once)."""
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with open(CACHE_DIR / "images.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure(engine: Engine, log: Log = print) -> CourseImages:
+    """Make sure every image the course needs is present; return their names."""
+    with _lock():
+        registry = _ensure_one(engine, REGISTRY_IMAGE, OFFLINE_REGISTRY_IMAGE, build_registry, log)
+        base = _ensure_one(engine, BASE_IMAGE, OFFLINE_BASE_IMAGE, build_base, log)
+        _ensure_app(engine, base, log)
+    return CourseImages(registry=registry, base=base)
+
+
+def _ensure_one(
+    engine: Engine, name: str, offline: str, build: Callable[[Engine, str, Log], None], log: Log
+) -> str:
+    for candidate in (name, offline):
+        if engine.image(candidate):
+            log(f"images: {candidate} is present")
+            return candidate
+    reachable, why = hub_reachable()
+    if reachable:
+        try:
+            log(f"images: pulling {name}")
+            engine.pull(name)
+            log(f"images: pulled {name}")
+            return name
+        except ImageUnavailable as error:
+            why = error.message
+    log(f"images: building {offline} offline, since pulling {name} is not possible: {why}")
+    build(engine, offline, log)
+    log(f"images: built {offline}")
+    return offline
+
+
+def _ensure_app(engine: Engine, base: str, log: Log) -> None:
+    wanted = app_hash()
+    image = engine.image(APP_IMAGE)
+    if image:
+        have = image.labels.get(APP_HASH_LABEL)
+        if have is None:
+            log(f"images: {APP_IMAGE} is present (your own build; the course leaves it as it is)")
+            return
+        if have == wanted:
+            log(f"images: {APP_IMAGE} is present")
+            return
+        log(f"images: rebuilding {APP_IMAGE}: the course's app changed")
+    else:
+        log(f"images: building {APP_IMAGE} from the course's Dockerfile on {base}")
+    with tempfile.TemporaryDirectory(prefix="my-flask-app-") as context:
+        shutil.copytree(asset("my-flask-app"), context, dirs_exist_ok=True)
+        with open(Path(context) / "Dockerfile", "a") as dockerfile:
+            dockerfile.write(f'LABEL {APP_HASH_LABEL}="{wanted}"\n')
+        engine.build(context, APP_IMAGE, {"BASE_IMAGE": base})
+    log(f"images: built {APP_IMAGE}")
+
+
+def build_registry(engine: Engine, ref: str, log: Log) -> None:
+    """``FROM scratch``: Debian's Distribution binary, the libraries it links and the official
+    image's config. The binary links only libc, so this is a complete registry."""
+    missing = offline_tools()["registry"]
+    if missing:
+        raise ImageUnavailable(f"Cannot build {ref} offline: {missing}.", missing)
+    with tempfile.TemporaryDirectory(prefix="registry-image-") as context:
+        root = Path(context)
+        lines = ["FROM scratch"]
+        shutil.copy2(REGISTRY_BINARY, root / "registry")
+        lines.append("COPY registry /bin/registry")
+        for index, library in enumerate(_linked_libraries(REGISTRY_BINARY)):
+            shutil.copy2(os.path.realpath(library), root / f"lib{index}")
+            lines.append(f"COPY lib{index} {library}")
+        shutil.copy2(asset("registry", "config.yml"), root / "config.yml")
+        lines += [
+            "COPY config.yml /etc/docker/registry/config.yml",
+            "VOLUME /var/lib/registry",
+            "EXPOSE 5000",
+            f'LABEL {LABEL}.built-offline="docker-registry from Debian"',
+            'ENTRYPOINT ["/bin/registry"]',
+            'CMD ["serve", "/etc/docker/registry/config.yml"]',
+        ]
+        (root / "Dockerfile").write_text("\n".join(lines) + "\n")
+        engine.build(context, ref)
+
+
+def _linked_libraries(binary: str) -> list[str]:
+    output = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    if "not a dynamic executable" in output:
+        return []
+    paths = re.findall(r"(/\S+)\s+\(0x", output)
+    if not paths:
+        raise ImageUnavailable(f"Could not read the libraries {binary} links: {output.strip()}", "")
+    return paths
+
+
+def build_base(engine: Engine, ref: str, log: Log) -> None:
+    """A Debian root file system with Python 3 and Flask, made by debootstrap from a Debian
+    mirror (reachable in classrooms that have no Docker Hub) and imported as an image."""
+    missing = offline_tools()["base"]
+    if missing:
+        raise ImageUnavailable(f"Cannot build {ref} offline: {missing}.", missing)
+    with tempfile.TemporaryDirectory(prefix="python-base-") as work:
+        rootfs = Path(work) / "rootfs"
+        log(f"images: debootstrap {DEBIAN_SUITE} from {DEBIAN_MIRROR} (about a minute)")
+        command = [
+            "debootstrap", "--variant=minbase", "--include=python3,python3-flask",
+            DEBIAN_SUITE, str(rootfs), DEBIAN_MIRROR,
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-5:])
+            raise ImageUnavailable(
+                f"debootstrap failed (exit {done.returncode}):\n{tail}",
+                "Check that the Debian mirror is reachable, or set COURSE_DEBIAN_MIRROR.",
+            )
+        for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
+            for item in (rootfs / cache).glob("*"):
+                if item.is_file():
+                    item.unlink()
+        tarball = Path(work) / "rootfs.tar"
+        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
+        with open(tarball, "rb") as data:
+            engine.import_image(
+                data,
+                ref,
+                changes=[
+                    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                    "ENV LANG=C.UTF-8",
+                    f'LABEL {LABEL}.built-offline="debootstrap {DEBIAN_SUITE}"',
+                    'CMD ["python3"]',
+                ],
+            )

@@ -1,0 +1,75 @@
+"""The verdict of one check, which renders itself as text and as HTML."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check function returns: the verdict, before points are attached."""
+
+    passed: bool
+    """Whether the observed state proves the step was done."""
+    message: str
+    """What was observed, in a sentence a student understands."""
+    hint: str = ""
+    """What to do next; empty when the check passed."""
+    evidence: dict = field(default_factory=dict)
+    """The facts the verdict rests on (digests, image IDs, log lines), for instructors and tests."""
+
+
+def passed(message: str, **evidence) -> Outcome:
+    return Outcome(True, message, "", evidence)
+
+
+def failed(message: str, hint: str, **evidence) -> Outcome:
+    return Outcome(False, message, hint, evidence)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of one check, with its points."""
+
+    name: str
+    """The check's name, e.g. ``"push"``."""
+    title: str
+    """What the step is, e.g. ``"Push the image"``."""
+    passed: bool
+    points: float
+    max_points: float
+    message: str
+    hint: str = ""
+    evidence: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    """How long the check took."""
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        mark = "PASS" if self.passed else "FAIL"
+        text = f"[{mark}] {self.name} ({self.points:g}/{self.max_points:g}): {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def _repr_html_(self) -> str:
+        colour, mark = ("#1a7f37", "&#10004;") if self.passed else ("#cf222e", "&#10008;")
+        hint = (
+            f'<div style="margin-top:4px"><b>Hint:</b> {html.escape(self.hint)}</div>'
+            if self.hint
+            else ""
+        )
+        return (
+            f'<div class="grader-result" data-check="{html.escape(self.name)}" '
+            f'data-passed="{str(self.passed).lower()}" '
+            f'style="border-left:4px solid {colour};padding:6px 10px;margin:4px 0">'
+            f'<span style="color:{colour};font-weight:bold">{mark} {html.escape(self.title)}</span> '
+            f"<span>({self.points:g}/{self.max_points:g})</span>"
+            f"<div>{html.escape(self.message)}</div>{hint}</div>"
+        )
+
+    def __repr__(self) -> str:
+        return f"<CheckResult {self.name} passed={self.passed} {self.points:g}/{self.max_points:g}>"
