@@ -196,6 +196,6 @@ class Lab:
 
 
 def _labs_dir() -> str:
-    path = _images.CACHE_DIR / "labs"
+    path = _images.cache_dir() / "labs"
     path.mkdir(parents=True, exist_ok=True)
     return str(path)

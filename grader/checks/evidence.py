@@ -115,20 +115,24 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
 
 
 def denied(requests: list[RegistryRequest], path: str, after: int = -1) -> list[RegistryRequest]:
-    """Refused requests by the docker client for repository ``path`` (wrong or no credential),
-    excluding the anonymous first try the client makes before sending its credential."""
+    """Refused attempts by the docker client after position ``after``: requests for repository
+    ``path`` with a wrong or no credential, and pings of ``/v2/`` without a credential that
+    nothing followed (the engine gives up there when it has no credential to send). The
+    anonymous first try the client makes before sending its credential is not counted."""
     found = []
     for index, request in enumerate(requests):
         if request.index <= after or not request.by_docker or request.status != 401:
             continue
+        later = [r for r in requests[index + 1 : index + 40] if r.by_docker]
         target = request.target()
-        if not target or target[0] != path:
-            continue
-        retried = any(
-            later.method == request.method and later.uri == request.uri and later.status != 401
-            for later in requests[index + 1 : index + 40]
-        )
-        if request.user or not retried:
+        if target and target[0] == path:
+            retried = any(
+                r.method == request.method and r.uri == request.uri and r.status != 401
+                for r in later
+            )
+            if request.user or not retried:
+                found.append(request)
+        elif request.uri == "/v2/" and not request.user and not later:
             found.append(request)
     return found
 

@@ -34,7 +34,7 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
 def _why_not_pushed(lab, want, command: str) -> Outcome:
     refused = denied(lab.requests(), want.path)
     if refused:
-        who = refused[-1].user
+        who = next((r.user for r in refused if r.user), "")
         if who:
             return failed(
                 f"The registry refused your push: the credential for {who!r} is wrong.",

@@ -34,7 +34,14 @@ REGISTRY_BINARY = os.environ.get("COURSE_REGISTRY_BINARY", "/usr/bin/docker-regi
 DEBIAN_MIRROR = os.environ.get("COURSE_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 DEBIAN_SUITE = "bookworm"
 APP_HASH_LABEL = f"{LABEL}.app-hash"
-CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "publishing-course"
+
+
+def cache_dir() -> Path:
+    """The course's own folder for locks and lab state (never the student's ~/.docker)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    path = Path(base) / "publishing-course"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @dataclass(frozen=True)
@@ -134,8 +141,7 @@ def status(engine: Engine) -> list[ImageStatus]:
 @contextlib.contextmanager
 def _lock() -> Iterator[None]:
     """One image step at a time on this machine (two labs starting together build once)."""
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    with open(CACHE_DIR / "images.lock", "w") as handle:
+    with open(cache_dir() / "images.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -271,7 +271,9 @@ class ClassroomRegistry(DockerContainer):
         return username in self._accounts
 
 
-def requests_log(engine: Engine, container_id: str, api: RegistryAPI | None = None) -> list[RegistryRequest]:
+def requests_log(
+    engine: Engine, container_id: str, api: RegistryAPI | None = None
+) -> list[RegistryRequest]:
     """The registry's own request log, oldest first.
 
     Distribution logs a finished request as ``response completed`` (``… with error`` for 4xx/5xx,

@@ -1,0 +1,37 @@
+# Two commands on a fresh machine (prerequisite: a running Docker engine, see README.md):
+#   make lab    set everything up and open the course in JupyterLab
+#   make test   set everything up and run the whole test suite
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: lab test setup images doctor lint clean
+
+lab: images
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG)
+
+test: images
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The one image step: pull what the course needs, else build it offline; says which and why.
+images: setup
+	$(BIN)/grader images
+
+doctor: setup
+	$(BIN)/grader doctor
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# The virtual environment is made once and refreshed whenever pyproject.toml changes.
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,0 +1,91 @@
+import json
+import os
+import stat
+
+import pytest
+
+from tests.conftest import docker, login
+
+pytestmark = pytest.mark.docker
+
+
+def test_login_with_the_access_token_passes(lab):
+    assert "Login Succeeded" in login(lab).stdout
+    result = lab.check("login")
+    assert result.passed, result
+    assert "config.json" in result.message
+
+
+def test_not_logged_in_fails_with_the_login_command(lab):
+    result = lab.check("login")
+    assert not result.passed
+    assert "not logged in" in result.message
+    assert f"docker login {lab.registry} -u john123 --password-stdin" in result.hint
+    assert lab.token not in result.hint  # the token is never shown
+
+
+def test_a_wrong_credential_is_refused_and_recognised(lab):
+    refused = login(lab, secret="my-hub-password", check=False)
+    assert refused.returncode != 0 and "401" in refused.stderr
+    result = lab.check("login")
+    assert not result.passed
+    assert "refused" in result.message and "not your access token" in result.message
+
+
+def test_logging_in_with_another_configuration_is_recognised(lab, tmp_path, monkeypatch):
+    monkeypatch.setenv(
+        "HOME", str(tmp_path)
+    )  # a terminal's own ~/.docker, not the student's real one
+    docker("--config", str(tmp_path / ".docker"), "login", lab.registry, "-u", lab.username,
+           "--password-stdin", input=lab.token)  # fmt: skip
+    result = lab.check("login")
+    assert not result.passed
+    assert str(tmp_path / ".docker" / "config.json") in result.message
+    assert f"DOCKER_CONFIG={lab.config.directory}" in result.hint
+
+
+def test_a_credential_helper_is_read(lab, tmp_path, monkeypatch):
+    # A credential helper (the protocol Docker Desktop's keychain helpers speak) that keeps
+    # credentials in a file; the real docker CLI stores the login through it.
+    store = tmp_path / "store.json"
+    helper = tmp_path / "docker-credential-course-file"
+    helper.write_text(HELPER.replace("STORE", str(store)))
+    helper.chmod(helper.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    lab.config.path.write_text(json.dumps({"credsStore": "course-file"}))
+    login(lab)
+    stored = json.loads(lab.config.path.read_text())
+    assert not stored.get("auths", {}).get(lab.registry, {}).get("auth")  # not in the file
+    result = lab.check("login")
+    assert result.passed, result
+    assert "docker-credential-course-file" in result.message
+
+
+def test_a_missing_credential_helper_is_named(lab):
+    lab.config.path.write_text(json.dumps({"credsStore": "not-installed-anywhere"}))
+    result = lab.check("login")
+    assert not result.passed
+    assert "docker-credential-not-installed-anywhere is not installed" in result.message
+
+
+HELPER = """#!/usr/bin/env python3
+import json, sys
+from pathlib import Path
+store = Path("STORE")
+data = json.loads(store.read_text()) if store.exists() else {}
+action = sys.argv[1]
+if action == "store":
+    entry = json.load(sys.stdin)
+    data[entry["ServerURL"]] = entry
+    store.write_text(json.dumps(data))
+elif action == "get":
+    url = sys.stdin.read().strip()
+    if url not in data:
+        print("credentials not found in native keychain"); sys.exit(1)
+    print(json.dumps(data[url]))
+elif action == "erase":
+    data.pop(sys.stdin.read().strip(), None)
+    store.write_text(json.dumps(data))
+elif action == "list":
+    print(json.dumps({k: v["Username"] for k, v in data.items()}))
+"""

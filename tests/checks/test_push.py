@@ -1,0 +1,83 @@
+import pytest
+
+from tests.conftest import docker, login, pushed, tag_and_push
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+
+def test_a_real_push_passes_and_matches_the_local_image(lab, engine):
+    pushed(lab)
+    result = lab.check("push")
+    assert result.passed, result
+    assert result.points == 2
+    assert result.evidence["config_digest"] == engine.image("my-flask-app:v1").id
+    assert result.evidence["digest"] == lab.hub.manifest("john123/my-flask-app", "v1").digest
+
+
+def test_nothing_pushed_yet(lab):
+    login(lab)
+    docker("tag", "my-flask-app:v1", lab.image())
+    result = lab.check("push")
+    assert not result.passed
+    assert result.hint == f"Push it: docker push {lab.image()}"
+
+
+def test_a_push_without_login_is_denied(lab):
+    docker("tag", "my-flask-app:v1", lab.image())
+    attempt = docker("push", lab.image(), check=False)
+    assert attempt.returncode != 0
+    result = lab.check("push")
+    assert not result.passed
+    assert "no credential was sent" in result.message and "docker login" in result.hint
+
+
+def test_a_push_with_a_wrong_credential_is_denied(lab):
+    # A stale credential in the lab's config (e.g. from an earlier lab) that the registry refuses.
+    login(lab)
+    lab._registry.set_account(lab.username, "dckr_pat_rotated")
+    docker("tag", "my-flask-app:v1", lab.image())
+    assert docker("push", lab.image(), check=False).returncode != 0
+    result = lab.check("push")
+    assert not result.passed
+    assert "credential for 'john123' is wrong" in result.message
+
+
+def test_pushing_under_another_namespace_is_recognised(lab):
+    login(lab)
+    other = f"{lab.registry}/john/my-flask-app:v1"
+    docker("tag", "my-flask-app:v1", other)
+    docker("push", other)
+    result = lab.check("push")
+    assert not result.passed
+    assert "john/my-flask-app" in result.message and "'john123'" in result.message
+
+
+def test_pushing_only_latest_is_recognised(lab):
+    login(lab)
+    tag_and_push(lab, "latest")
+    result = lab.check("push")
+    assert not result.passed
+    assert "you pushed 'latest'" in result.message
+
+
+def test_pushing_toward_docker_hub_is_recognised(lab):
+    login(lab)
+    docker("tag", "my-flask-app:v1", "john123/my-flask-app:v1")
+    try:
+        attempt = docker("push", "john123/my-flask-app:v1", check=False, timeout=120)
+        assert attempt.returncode != 0  # no Docker Hub here; in a classroom, the wrong registry
+        result = lab.check("push")
+        assert not result.passed
+        assert "Nothing reached the classroom registry" in result.message
+        assert "Docker Hub" in result.message
+    finally:
+        docker("rmi", "john123/my-flask-app:v1")
+
+
+def test_pushing_another_image_under_the_name_fails(lab, engine):
+    login(lab)
+    tag_and_push(lab, source=lab.images.registry)
+    result = lab.check("push")
+    assert not result.passed
+    assert "not your app's image" in result.message
+    assert result.evidence["registry_image"] == engine.image(lab.images.registry).id

@@ -1,0 +1,97 @@
+"""Fixtures shared by the suite. Everything runs against the real Docker engine, the real
+registry image and the real docker CLI; HOME is a temporary folder so the real one is never
+touched."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from grader import Lab
+from grader.infra.engine import Engine
+
+# A student's own Docker configuration, as Docker Desktop or a past `docker login` leaves it.
+STUDENT_DOCKER_CONFIG = (
+    json.dumps(
+        {
+            "auths": {
+                "https://index.docker.io/v1/": {
+                    "auth": base64.b64encode(b"student:their-own-hub-password").decode()
+                }
+            },
+            "psFormat": "table {{.ID}}\\t{{.Names}}",
+        },
+        indent="\t",
+    )
+    + "\n"
+).encode()
+
+
+def pytest_configure(config):
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def student_home(tmp_path_factory) -> Path:
+    """A home folder with a student's own ~/.docker/config.json in it."""
+    home = tmp_path_factory.mktemp("home")
+    (home / ".docker").mkdir()
+    (home / ".docker" / "config.json").write_bytes(STUDENT_DOCKER_CONFIG)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HOME", str(home))
+    patch.delenv("DOCKER_CONFIG", raising=False)
+    patch.delenv("XDG_CACHE_HOME", raising=False)
+    yield home
+    patch.undo()
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine.connect()
+
+
+@pytest.fixture
+def lab():
+    with Lab.start(username="john123") as started:
+        yield started
+
+
+def docker(*args: str, input: str | None = None, check: bool = True, timeout: int = 300):
+    """Run the real docker CLI, with the process's environment (the lab's DOCKER_CONFIG)."""
+    done = subprocess.run(
+        ["docker", *args], input=input, capture_output=True, text=True, timeout=timeout
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)} failed: {done.stdout}{done.stderr}")
+    return done
+
+
+def login(lab, secret: str | None = None, check: bool = True):
+    secret = lab.token if secret is None else secret
+    return docker(
+        "login", lab.registry, "-u", lab.username, "--password-stdin", input=secret, check=check
+    )
+
+
+def tag_and_push(lab, tag: str = "v1", source: str = "my-flask-app:v1"):
+    docker("tag", source, lab.image(tag))
+    return docker("push", lab.image(tag))
+
+
+def pushed(lab):
+    """The lesson up to the push: logged in, tagged, pushed."""
+    login(lab)
+    tag_and_push(lab)
+    return lab
+
+
+def pull_fresh(lab, tag: str = "v1"):
+    """Remove every local name of the image, then pull it back, as the lesson says."""
+    docker("rmi", lab.image(tag), f"my-flask-app:{tag}", check=False)
+    docker("pull", lab.image(tag))
+    docker("tag", lab.image(tag), f"my-flask-app:{tag}")  # give the course its app back
