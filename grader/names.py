@@ -103,9 +103,7 @@ class Reference:
 def parse_reference(text: object) -> Reference:
     """Split an image reference, or raise :class:`InvalidReference` saying what is wrong."""
     if not isinstance(text, str) or not text.strip():
-        raise InvalidReference(
-            "The image reference is empty.", "Name an image, e.g. my-flask-app:v1."
-        )
+        raise InvalidReference("The image reference is empty.", _REFERENCE_FIX)
     match = _REFERENCE.fullmatch(text)
     if not match:
         raise InvalidReference(
