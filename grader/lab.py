@@ -98,7 +98,8 @@ class Lab:
 
     def stop(self) -> None:
         """Remove every container, network, volume and image name the lab made, its Docker
-        configuration, and give the process back the ``DOCKER_CONFIG`` it had."""
+        configuration and any credential for its registry in other configurations, and give the
+        process back the ``DOCKER_CONFIG`` it had."""
         if self._stopped:
             return
         self._stopped = True
@@ -107,6 +108,8 @@ class Lab:
                 os.environ.pop("DOCKER_CONFIG", None)
             else:
                 os.environ["DOCKER_CONFIG"] = self._previous_docker_config
+        for config in self.other_docker_configs():
+            config.logout(self.registry)  # a login made from a terminal during the lab
         remove_lab(self.engine, self.lab_id, str(self._state_dir))
 
     def __enter__(self) -> Lab:

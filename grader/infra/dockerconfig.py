@@ -84,6 +84,19 @@ class DockerConfig:
         config = self.read()
         return sorted(set(config.get("auths") or {}) | set(config.get("credHelpers") or {}))
 
+    def logout(self, registry: str) -> bool:
+        """Remove the credential for ``registry`` the way the docker CLI does (credential helpers
+        included), leaving everything else in the configuration as it was."""
+        if registry not in self.registries():
+            return False
+        done = subprocess.run(
+            ["docker", "--config", str(self.directory), "logout", registry],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return done.returncode == 0
+
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
 

@@ -176,10 +176,10 @@ class Engine:
     def containers(self, *, all: bool = False, labels: dict | None = None) -> list[ContainerInfo]:
         filters = {"label": [f"{k}={v}" if v is not None else k for k, v in (labels or {}).items()]}
         with _engine_errors("listing containers"):
-            found = []
-            for container in self.client.containers.list(all=all, filters=filters, sparse=False):
-                found.append(_container_info(container))
-            return found
+            # One summary call: no per-container inspect that a removal in between could break.
+            return [
+                _container_summary(c) for c in self.client.api.containers(all=all, filters=filters)
+            ]
 
     def container(self, id_or_name: str) -> ContainerInfo | None:
         with _engine_errors(f"inspecting container {id_or_name}"):
@@ -262,6 +262,22 @@ def _container_info(container) -> ContainerInfo:
         status=(attrs.get("State") or {}).get("Status", ""),
         ports=ports,
         labels=(attrs.get("Config") or {}).get("Labels") or {},
+    )
+
+
+def _container_summary(summary: dict) -> ContainerInfo:
+    ports: dict[int, list[int]] = {}
+    for port in summary.get("Ports") or []:
+        if port.get("Type") == "tcp" and port.get("PublicPort"):
+            ports.setdefault(int(port["PrivatePort"]), []).append(int(port["PublicPort"]))
+    return ContainerInfo(
+        id=summary["Id"],
+        name=(summary.get("Names") or ["/?"])[0].lstrip("/"),
+        image_id=summary.get("ImageID", ""),
+        image_ref=summary.get("Image", ""),
+        status=summary.get("State", ""),
+        ports={k: sorted(set(v)) for k, v in ports.items()},
+        labels=summary.get("Labels") or {},
     )
 
 

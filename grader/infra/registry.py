@@ -174,6 +174,8 @@ class ClassroomRegistry(DockerContainer):
         self._accounts: dict[str, str] = {}
         self._htpasswd_mtime = 0
         self.host_port_request = host_port
+        self.host_port = 0
+        """The port on the engine's host, known once started."""
         self.grader_account = ("grader" + secrets.token_hex(6), secrets.token_urlsafe(24))
         self.with_envs(
             REGISTRY_AUTH="htpasswd",
@@ -208,12 +210,9 @@ class ClassroomRegistry(DockerContainer):
                     "Start the lab without port= to get a free port, or free that port.",
                 ) from None
             raise
+        self.host_port = int(self.get_docker_client().port(self.get_container_id(), self.PORT))
         self._api = self._connect()
         return self
-
-    @property
-    def host_port(self) -> int:
-        return int(self.get_docker_client().port(self.get_container_id(), self.PORT))
 
     @property
     def push_host(self) -> str:

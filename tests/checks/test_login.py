@@ -89,3 +89,17 @@ elif action == "erase":
 elif action == "list":
     print(json.dumps({k: v["Username"] for k, v in data.items()}))
 """
+
+
+def test_stop_removes_a_terminal_login_to_the_lab_registry_and_nothing_else(tmp_path, monkeypatch):
+    from grader import Lab
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    own = tmp_path / ".docker" / "config.json"
+    own.parent.mkdir()
+    own.write_text('{"auths": {"example.org": {"auth": "dTpw"}}}')
+    with Lab.start(username="john123") as lab:
+        docker("--config", str(own.parent), "login", lab.registry, "-u", lab.username,
+               "--password-stdin", input=lab.token)  # fmt: skip
+        assert lab.registry in json.loads(own.read_text())["auths"]
+    assert json.loads(own.read_text())["auths"] == {"example.org": {"auth": "dTpw"}}

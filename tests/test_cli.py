@@ -1,0 +1,57 @@
+import io
+import subprocess
+import sys
+
+import pytest
+
+from grader.cli import ExitStatus, main
+
+pytestmark = pytest.mark.docker
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(args), out=out, err=err), out.getvalue(), err.getvalue()
+
+
+def test_doctor_reports_engine_images_and_readiness():
+    status, out, _ = run("doctor")
+    assert status == ExitStatus.OK
+    assert out.startswith("engine: Docker ")
+    for role in ("registry", "base", "app"):
+        assert f"image {role}: " in out
+    assert "docker hub: " in out and "ready: the course can run" in out
+
+
+def test_doctor_without_an_engine_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/none.sock")
+    status, out, _ = run("doctor")
+    assert status == ExitStatus.NOT_READY
+    assert "engine: NOT REACHABLE" in out and "fix: Start a Docker engine" in out
+    assert "Traceback" not in out
+
+
+def test_images_says_which_path_it_took():
+    status, out, _ = run("images")
+    assert status == ExitStatus.OK
+    assert "images: my-flask-app:v1 is present" in out
+    assert "images ready: registry=" in out
+
+
+def test_images_without_an_engine_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/none.sock")
+    status, _, err = run("images")
+    assert status == ExitStatus.NOT_READY
+    assert "fix: Start a Docker engine" in err
+
+
+def test_usage_errors_exit_2():
+    assert run("deploy")[0] == ExitStatus.USAGE
+    assert run()[0] == ExitStatus.USAGE
+
+
+def test_the_entry_point_runs_as_a_module():
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "doctor" in done.stdout
