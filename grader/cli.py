@@ -7,10 +7,10 @@ import sys
 from enum import IntEnum
 from typing import TextIO
 
+from .doctor import diagnose
 from .errors import CourseError
 from .infra import images
 from .infra.engine import Engine
-from .infra.owners import reap_dead_labs
 
 
 class ExitStatus(IntEnum):
@@ -23,38 +23,9 @@ class ExitStatus(IntEnum):
 
 def doctor(out: TextIO) -> ExitStatus:
     """Is the engine reachable, which images are present, what the image step would do."""
-    try:
-        engine = Engine.connect(timeout=10)
-    except CourseError as error:
-        print(f"engine: NOT REACHABLE: {error.message}", file=out)
-        print(f"  fix: {error.fix}", file=out)
-        return ExitStatus.NOT_READY
-    print(f"engine: Docker {engine.version()} answers", file=out)
-    reachable, why = images.hub_reachable()
-    print(f"docker hub: {'reachable' if reachable else 'NOT reachable'} ({why})", file=out)
-    ready = True
-    for status in images.status(engine):
-        if status.present:
-            print(f"image {status.role}: {status.present} is present", file=out)
-        else:
-            print(
-                f"image {status.role}: {status.name} is missing; the image step would {status.plan}",
-                file=out,
-            )
-        if status.fix:
-            ready = False
-            print(f"  fix: {status.fix}", file=out)
-    removed = reap_dead_labs(engine)
-    for item in removed:
-        print(f"cleaned up after a dead lab: {item}", file=out)
-    if ready:
-        print(
-            "ready: the course can run (missing images are made by `grader images`, or at Lab.start)",
-            file=out,
-        )
-        return ExitStatus.OK
-    print("NOT READY: apply the fixes above, then run `grader doctor` again", file=out)
-    return ExitStatus.NOT_READY
+    diagnosis = diagnose()
+    print(diagnosis, file=out)
+    return ExitStatus.OK if diagnosis.ready else ExitStatus.NOT_READY
 
 
 def ensure_images(out: TextIO) -> ExitStatus:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import shutil
 import string
 import tempfile
 import time
@@ -15,7 +17,15 @@ from .infra import images as _images
 from .infra import net
 from .infra.dockerconfig import DockerConfig, default_config_dir
 from .infra.engine import Engine
-from .infra.owners import LAB, ROLE, STATE_DIR, owner_labels, reap_dead_labs, remove_lab
+from .infra.owners import (
+    LAB,
+    LEARNER,
+    ROLE,
+    STATE_DIR,
+    owner_labels,
+    reap_dead_labs,
+    remove_lab,
+)
 from .infra.registry import ClassroomRegistry, RegistryAPI, RegistryRequest, requests_log
 from .names import parse_reference, validate_username
 from .result import CheckResult
@@ -43,6 +53,7 @@ class Lab:
         lab_id: str,
         state_dir: Path,
         images: _images.CourseImages,
+        persistent: bool = False,
     ) -> None:
         self.username = username
         self.token = token
@@ -50,29 +61,68 @@ class Lab:
         self.config = config
         self.lab_id = lab_id
         self.images = images
+        self.persistent = persistent
+        """A learner's lab that outlives the kernel (lessons); False for throwaway labs."""
         self._registry = registry
         self._state_dir = state_dir
         self._previous_docker_config = os.environ.get("DOCKER_CONFIG")
         self._stopped = False
+        self.progress: dict[str, bool] = self._read_progress()
+        """``{check name: passed}`` for the checks run so far (kept across kernels when
+        persistent)."""
 
     # --- starting and stopping -----------------------------------------------------------------
 
     @classmethod
-    def start(cls, username: str, *, port: int | None = None, quiet: bool = True) -> Lab:
-        """Start a lab for ``username``: a fresh classroom registry that requires login, an
-        account with an access token, and a Docker configuration of the lab's own, which this
-        process (and every ``!docker`` command in the notebook) uses until :meth:`stop`."""
+    def start(
+        cls,
+        username: str,
+        *,
+        port: int | None = None,
+        persistent: bool = False,
+        quiet: bool = True,
+    ) -> Lab:
+        """Start a lab for ``username``: a classroom registry that requires login, an account
+        with an access token, and a Docker configuration of the lab's own, which this process
+        (and every ``!docker`` command in the notebook) uses until :meth:`stop`.
+
+        A throwaway lab (the default, used by graded labs) always starts fresh. A persistent lab
+        (``persistent=True``, used by lessons) is the learner's own: a later ``start`` in any
+        notebook or kernel finds the same registry, account, token and pushed images, until
+        :meth:`Lab.reset`.
+        """
         username = validate_username(username)
-        if port is not None and (not isinstance(port, int) or not 1 <= port <= 65535):
+        if port is not None and (
+            isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535
+        ):
             raise InvalidInput(
                 f"port={port!r} is not a TCP port.", "Leave port out to get a free one."
             )
         engine = Engine.connect()
         reap_dead_labs(engine)
         course_images = _images.ensure(engine, log=(lambda _: None) if quiet else print)
+        lab = None
+        if persistent:
+            lab = cls._resume(engine, username, course_images)
+        if lab is None:
+            lab = cls._create(engine, username, course_images, port, persistent)
+        os.environ["DOCKER_CONFIG"] = str(lab.config.directory)
+        return lab
+
+    @classmethod
+    def _create(cls, engine, username, course_images, port, persistent) -> Lab:
         lab_id = secrets.token_hex(6)
-        state_dir = Path(tempfile.mkdtemp(prefix=f"lab-{lab_id}-", dir=_labs_dir()))
-        labels = {LAB: lab_id, ROLE: "registry", STATE_DIR: str(state_dir), **owner_labels()}
+        if persistent:
+            state_dir = learner_dir(username)
+            shutil.rmtree(state_dir, ignore_errors=True)
+            state_dir.mkdir(parents=True, mode=0o700)
+            labels = {LEARNER: username}
+            # A fixed port, so the registry keeps its address if the engine restarts it.
+            port = port or net.free_port()
+        else:
+            state_dir = Path(tempfile.mkdtemp(prefix=f"lab-{lab_id}-", dir=_labs_dir()))
+            labels = owner_labels()
+        labels.update({LAB: lab_id, ROLE: "registry", STATE_DIR: str(state_dir)})
         registry = ClassroomRegistry(course_images.registry, labels, host_port=port)
         try:
             registry.with_name(f"classroom-registry-{username}-{lab_id}")
@@ -92,14 +142,80 @@ class Lab:
             lab_id=lab_id,
             state_dir=state_dir,
             images=course_images,
+            persistent=persistent,
         )
-        os.environ["DOCKER_CONFIG"] = str(config.directory)
+        if persistent:
+            lab._save_state()
         return lab
 
+    @classmethod
+    def _resume(cls, engine, username, course_images) -> Lab | None:
+        """The learner's lab from an earlier kernel, or None (after removing a broken one)."""
+        state_file = learner_dir(username) / "state.json"
+        containers = engine.containers(all=True, labels={LEARNER: username, ROLE: "registry"})
+        try:
+            state = json.loads(state_file.read_text())
+            container = next(c for c in containers if c.id == state["container"])
+            registry = ClassroomRegistry(
+                state["registry_image"],
+                labels={},
+                grader_account=tuple(state["grader_account"]),
+                accounts=state["accounts"],
+            ).attach(container.id)
+        except (OSError, ValueError, KeyError, StopIteration):
+            for container in containers:
+                remove_lab(engine, container.labels.get(LAB, ""), None)
+            return None
+        return cls(
+            username=username,
+            token=state["token"],
+            engine=engine,
+            registry=registry,
+            config=DockerConfig(state_file.parent / "docker"),
+            lab_id=state["lab_id"],
+            state_dir=state_file.parent,
+            images=course_images,
+            persistent=True,
+        )
+
+    @classmethod
+    def reset(cls, username: str) -> list[str]:
+        """Remove the learner's persistent lab (registry, pushed images, login, progress); the
+        next ``Lab.start(username, persistent=True)`` starts from scratch."""
+        username = validate_username(username)
+        engine = Engine.connect()
+        removed = []
+        for container in engine.containers(all=True, labels={LEARNER: username, ROLE: "registry"}):
+            removed += remove_lab(engine, container.labels.get(LAB, ""), None)
+        shutil.rmtree(learner_dir(username), ignore_errors=True)
+        return removed
+
+    def _save_state(self) -> None:
+        state = {
+            "lab_id": self.lab_id,
+            "container": self._registry.get_container_id(),
+            "registry_image": self.images.registry,
+            "token": self.token,
+            "grader_account": list(self._registry.grader_account),
+            "accounts": self._registry.accounts,
+        }
+        path = self._state_dir / "state.json"
+        path.write_text(json.dumps(state, indent=1))
+        path.chmod(0o600)
+
+    def _read_progress(self) -> dict[str, bool]:
+        try:
+            return json.loads((self._state_dir / "progress.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
     def stop(self) -> None:
-        """Remove every container, network, volume and image name the lab made, its Docker
-        configuration and any credential for its registry in other configurations, and give the
-        process back the ``DOCKER_CONFIG`` it had."""
+        """End the lab in this process.
+
+        A throwaway lab removes every container, network, volume and image name it made, its
+        Docker configuration and any credential for its registry in other configurations. A
+        persistent lab keeps all that for the next lesson (:meth:`Lab.reset` removes it). Both
+        give the process back the ``DOCKER_CONFIG`` it had."""
         if self._stopped:
             return
         self._stopped = True
@@ -108,6 +224,8 @@ class Lab:
                 os.environ.pop("DOCKER_CONFIG", None)
             else:
                 os.environ["DOCKER_CONFIG"] = self._previous_docker_config
+        if self.persistent:
+            return
         for config in self.other_docker_configs():
             config.logout(self.registry)  # a login made from a terminal during the lab
         remove_lab(self.engine, self.lab_id, str(self._state_dir))
@@ -137,7 +255,7 @@ class Lab:
         self._ensure_running()
         started = time.perf_counter()
         outcome = check.function(self, **answers)
-        return CheckResult(
+        result = CheckResult(
             name=check.name,
             title=check.title,
             passed=outcome.passed,
@@ -148,6 +266,13 @@ class Lab:
             evidence=outcome.evidence,
             seconds=time.perf_counter() - started,
         )
+        self._record(result)
+        return result
+
+    def _record(self, result: CheckResult) -> None:
+        self.progress[result.name] = result.passed
+        if self.persistent:
+            (self._state_dir / "progress.json").write_text(json.dumps(self.progress))
 
     def check_all(self) -> list[CheckResult]:
         return [self.check(check.name) for check in _checks.CHECKS if not check.needs_answers]
@@ -196,6 +321,11 @@ class Lab:
     def __repr__(self) -> str:
         state = "stopped" if self._stopped else "running"
         return f"<Lab {self.username} at {self.registry} ({state})>"
+
+
+def learner_dir(username: str) -> Path:
+    """Where a learner's persistent lab keeps its token, Docker configuration and progress."""
+    return _images.cache_dir() / "learners" / username
 
 
 def _labs_dir() -> str:

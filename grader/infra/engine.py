@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -286,13 +285,3 @@ def _short(error: Exception) -> str:
     if isinstance(error, docker.errors.APIError) and error.explanation:
         text = str(error.explanation)
     return text.strip().splitlines()[0][:300] if text.strip() else type(error).__name__
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import requests
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def first_answering(urls: list[str], deadline: float = 10.0) -> str | None:

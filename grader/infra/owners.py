@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 from .engine import LABEL, Engine
+from .images import cache_dir
 
 LAB = f"{LABEL}.lab"
 ROLE = f"{LABEL}.role"
@@ -16,6 +17,8 @@ OWNER_HOST = f"{LABEL}.owner-host"
 OWNER_PID = f"{LABEL}.owner-pid"
 OWNER_START = f"{LABEL}.owner-start"
 STATE_DIR = f"{LABEL}.state-dir"
+LEARNER = f"{LABEL}.learner"
+"""On a learner's persistent lab (lessons): never reaped, removed only by Lab.reset."""
 
 
 def _start_time(pid: int) -> str | None:
@@ -40,7 +43,7 @@ def owner_labels() -> dict[str, str]:
 def owner_alive(labels: dict) -> bool:
     """Is the process that started this lab still running? Labs of other hosts count as alive:
     their owners cannot be seen from here."""
-    if labels.get(OWNER_HOST) != socket.gethostname():
+    if LEARNER in labels or labels.get(OWNER_HOST) != socket.gethostname():
         return True
     try:
         pid = int(labels.get(OWNER_PID, ""))
@@ -65,8 +68,8 @@ def remove_lab(engine: Engine, lab_id: str, state_dir: str | None = None) -> lis
                 if tag.startswith(prefix) and engine.remove_image(tag):
                     removed.append(f"image {tag}")
     removed += engine.remove_labelled({LAB: lab_id})
-    if state_dir and Path(state_dir).name.startswith("lab-"):
-        shutil.rmtree(state_dir, ignore_errors=True)
+    if state_dir and Path(state_dir).resolve().is_relative_to(cache_dir().resolve()):
+        shutil.rmtree(state_dir, ignore_errors=True)  # only ever the course's own folders
     return removed
 
 

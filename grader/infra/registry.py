@@ -169,14 +169,25 @@ class ClassroomRegistry(DockerContainer):
     PORT = 5000
     HTPASSWD = "/auth/htpasswd"
 
-    def __init__(self, image: str, labels: dict, host_port: int | None = None) -> None:
+    def __init__(
+        self,
+        image: str,
+        labels: dict,
+        host_port: int | None = None,
+        grader_account: tuple[str, str] | None = None,
+        accounts: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(image)
-        self._accounts: dict[str, str] = {}
+        self.accounts: dict[str, str] = dict(accounts or {})
+        """``{username: htpasswd line}``: what the registry's htpasswd file holds."""
         self._htpasswd_mtime = 0
         self.host_port_request = host_port
         self.host_port = 0
         """The port on the engine's host, known once started."""
-        self.grader_account = ("grader" + secrets.token_hex(6), secrets.token_urlsafe(24))
+        self.grader_account = grader_account or (
+            "grader" + secrets.token_hex(6),
+            secrets.token_urlsafe(24),
+        )
         self.with_envs(
             REGISTRY_AUTH="htpasswd",
             REGISTRY_AUTH_HTPASSWD_REALM="Classroom Registry",
@@ -192,12 +203,12 @@ class ClassroomRegistry(DockerContainer):
         # (testcontainers' with_bind_ports takes no interface; the SDK's port spec does.)
         self.ports[f"{self.PORT}/tcp"] = ("127.0.0.1", host_port) if host_port else ("127.0.0.1",)
         self.with_kwargs(labels=labels)
-        self._accounts[self.grader_account[0]] = _htpasswd_line(*self.grader_account)
+        self.accounts.setdefault(self.grader_account[0], _htpasswd_line(*self.grader_account))
         self.with_copy_into_container(self._htpasswd_bytes(), self.HTPASSWD)
         self._api: RegistryAPI | None = None
 
     def _htpasswd_bytes(self) -> bytes:
-        return ("\n".join(self._accounts.values()) + "\n").encode()
+        return ("\n".join(self.accounts.values()) + "\n").encode()
 
     def start(self) -> ClassroomRegistry:
         try:
@@ -210,6 +221,17 @@ class ClassroomRegistry(DockerContainer):
                     "Start the lab without port= to get a free port, or free that port.",
                 ) from None
             raise
+        self.host_port = int(self.get_docker_client().port(self.get_container_id(), self.PORT))
+        self._api = self._connect()
+        return self
+
+    def attach(self, container_id: str) -> ClassroomRegistry:
+        """Take over a registry container started earlier (a learner's lab that outlives its
+        kernel), starting it again if the engine stopped it."""
+        self._container = self.get_docker_client().client.containers.get(container_id)
+        if self._container.status != "running":
+            self._container.start()
+        self._htpasswd_mtime = int(time.time())
         self.host_port = int(self.get_docker_client().port(self.get_container_id(), self.PORT))
         self._api = self._connect()
         return self
@@ -247,7 +269,7 @@ class ClassroomRegistry(DockerContainer):
 
     def set_account(self, username: str, secret: str) -> None:
         """Create or replace an account. Takes effect at the registry's next request."""
-        self._accounts[username] = _htpasswd_line(username, secret)
+        self.accounts[username] = _htpasswd_line(username, secret)
         # Distribution reloads when the file's mtime changes; tar keeps whole seconds, so make
         # every rewrite's mtime strictly later than the last one.
         self._htpasswd_mtime = max(int(time.time()), self._htpasswd_mtime + 1)
@@ -267,7 +289,7 @@ class ClassroomRegistry(DockerContainer):
             time.sleep(0.05)
 
     def has_account(self, username: str) -> bool:
-        return username in self._accounts
+        return username in self.accounts
 
 
 def requests_log(

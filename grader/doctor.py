@@ -1,0 +1,90 @@
+"""Can this machine run the course? Findings about the engine and the images, each with the exact
+fix, for ``grader doctor`` and the welcome lesson alike."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from .errors import CourseError
+from .infra import images
+from .infra.engine import Engine
+from .infra.owners import reap_dead_labs
+
+
+@dataclass(frozen=True)
+class Finding:
+    subject: str
+    """What was looked at: ``engine``, ``docker hub``, ``image registry``, …"""
+    ok: bool
+    detail: str
+    fix: str = ""
+    blocking: bool = True
+    """Whether the course cannot run until it is fixed."""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    findings: list[Finding]
+    cleaned: list[str] = field(default_factory=list)
+    """What dead labs had left and was removed."""
+
+    @property
+    def ready(self) -> bool:
+        return all(f.ok or not f.blocking for f in self.findings)
+
+    def __str__(self) -> str:
+        lines = []
+        for finding in self.findings:
+            lines.append(f"{finding.subject}: {finding.detail}")
+            if finding.fix:
+                lines.append(f"  fix: {finding.fix}")
+        lines += [f"cleaned up after a dead lab: {item}" for item in self.cleaned]
+        if self.ready:
+            lines.append(
+                "ready: the course can run (missing images are made by `grader images`, or at Lab.start)"
+            )
+        else:
+            lines.append("NOT READY: apply the fixes above, then run `grader doctor` again")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for f in self.findings:
+            mark = "&#10004;" if f.ok else ("&#10008;" if f.blocking else "&#9888;")
+            fix = f"<br><b>Fix:</b> {html.escape(f.fix)}" if f.fix else ""
+            rows.append(
+                f"<tr><td>{mark}</td><td><b>{html.escape(f.subject)}</b></td>"
+                f"<td>{html.escape(f.detail)}{fix}</td></tr>"
+            )
+        verdict = (
+            "Ready: the course can run." if self.ready else "Not ready: apply the fixes above."
+        )
+        return f'<table class="grader-doctor">{"".join(rows)}</table><p><b>{verdict}</b></p>'
+
+
+def diagnose(clean_up: bool = True) -> Diagnosis:
+    """Look at the engine and the images; with ``clean_up``, also remove what dead labs left."""
+    try:
+        engine = Engine.connect(timeout=10)
+    except CourseError as error:
+        return Diagnosis([Finding("engine", False, f"NOT REACHABLE: {error.message}", error.fix)])
+    findings = [Finding("engine", True, f"Docker {engine.version()} answers")]
+    reachable, why = images.hub_reachable()
+    findings.append(
+        Finding(
+            "docker hub",
+            reachable,
+            f"{'reachable' if reachable else 'NOT reachable'} ({why})",
+            "" if reachable else "Nothing to do: the course builds what it needs offline.",
+            blocking=False,
+        )
+    )
+    for status in images.status(engine):
+        if status.present:
+            detail = f"{status.present} is present"
+        else:
+            detail = f"{status.name} is missing; the image step would {status.plan}"
+        findings.append(Finding(f"image {status.role}", not status.fix, detail, status.fix))
+    cleaned = reap_dead_labs(engine) if clean_up else []
+    return Diagnosis(findings, cleaned)
