@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -31,6 +32,8 @@ from .names import parse_reference, validate_username
 from .result import CheckResult
 
 APP_REPOSITORY = "my-flask-app"
+GRADING_ENV = "GRADER_LAB"
+"""Set by a grading run for the kernel it starts: the path of the lab to attach to."""
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
@@ -54,6 +57,8 @@ class Lab:
         state_dir: Path,
         images: _images.CourseImages,
         persistent: bool = False,
+        attached: bool = False,
+        app_repository: str = APP_REPOSITORY,
     ) -> None:
         self.username = username
         self.token = token
@@ -63,6 +68,10 @@ class Lab:
         self.images = images
         self.persistent = persistent
         """A learner's lab that outlives the kernel (lessons); False for throwaway labs."""
+        self.attached = attached
+        """A notebook's view of a lab that a grading run started and owns."""
+        self.app_repository = app_repository
+        """The local repository of the app image the lab starts from (see :meth:`source`)."""
         self._registry = registry
         self._state_dir = state_dir
         self._previous_docker_config = os.environ.get("DOCKER_CONFIG")
@@ -99,6 +108,10 @@ class Lab:
                 f"port={port!r} is not a TCP port.", "Leave port out to get a free one."
             )
         engine = Engine.connect()
+        if os.environ.get(GRADING_ENV):
+            lab = cls._attach(engine, username, Path(os.environ[GRADING_ENV]))
+            os.environ["DOCKER_CONFIG"] = str(lab.config.directory)
+            return lab
         reap_dead_labs(engine)
         course_images = _images.ensure(engine, log=(lambda _: None) if quiet else print)
         lab = None
@@ -111,6 +124,7 @@ class Lab:
 
     @classmethod
     def _create(cls, engine, username, course_images, port, persistent) -> Lab:
+        """A new lab; with ``username`` None, one whose account the notebook creates (grading)."""
         lab_id = secrets.token_hex(6)
         if persistent:
             state_dir = learner_dir(username)
@@ -125,16 +139,17 @@ class Lab:
         labels.update({LAB: lab_id, ROLE: "registry", STATE_DIR: str(state_dir)})
         registry = ClassroomRegistry(course_images.registry, labels, host_port=port)
         try:
-            registry.with_name(f"classroom-registry-{username}-{lab_id}")
+            registry.with_name(f"classroom-registry-{username or 'grading'}-{lab_id}")
             registry.start()
             token = new_access_token()
-            registry.set_account(username, token)
+            if username is not None:
+                registry.set_account(username, token)
             config = DockerConfig.create(state_dir / "docker")
         except BaseException:
             remove_lab(engine, lab_id, str(state_dir))
             raise
         lab = cls(
-            username=username,
+            username=username or "",
             token=token,
             engine=engine,
             registry=registry,
@@ -147,6 +162,75 @@ class Lab:
         if persistent:
             lab._save_state()
         return lab
+
+    @classmethod
+    def _attach(cls, engine, username, path: Path) -> Lab:
+        """The notebook's side of a grading run: use the registry, token and Docker configuration
+        the grading run started (named by ``GRADER_LAB``), and create the student's account in
+        it with the token the grading run issued."""
+        try:
+            state = json.loads(path.read_text())
+            registry = ClassroomRegistry(
+                state["registry_image"],
+                labels={},
+                grader_account=tuple(state["grader_account"]),
+            ).attach(state["container"])
+        except (OSError, ValueError, KeyError) as error:
+            raise RegistryUnavailable(
+                f"The grading run's lab ({path}) cannot be used: {error}",
+                "Grade again; `grader doctor` shows the engine's state.",
+            ) from None
+        registry.set_account(username, state["token"])
+        return cls(
+            username=username,
+            token=state["token"],
+            engine=engine,
+            registry=registry,
+            config=DockerConfig(state["config_dir"]),
+            lab_id=state["lab_id"],
+            state_dir=path.parent,
+            images=_images.CourseImages(**state["images"]),
+            attached=True,
+            app_repository=state["app_repository"],
+        )
+
+    @classmethod
+    def start_for_grading(cls) -> Lab:
+        """A fresh lab for one grading run, with no account yet (the notebook's ``Lab.start``
+        creates it with the token issued here) and an app image of its own."""
+        engine = Engine.connect()
+        reap_dead_labs(engine)
+        course_images = _images.ensure(engine, log=lambda _: None)
+        lab = cls._create(engine, None, course_images, None, False)
+        lab.app_repository = f"{APP_REPOSITORY}-{lab.lab_id}"
+        try:
+            _images.build_app(engine, course_images.base, lab.source(), labels={LAB: lab.lab_id})
+        except BaseException:
+            lab.stop()
+            raise
+        return lab
+
+    def grading_handle(self) -> Path:
+        """Write what a notebook needs to attach to this lab (``GRADER_LAB``) and return its
+        path."""
+        state = {
+            "lab_id": self.lab_id,
+            "container": self._registry.get_container_id(),
+            "registry_image": self.images.registry,
+            "images": dataclasses.asdict(self.images),
+            "token": self.token,
+            "grader_account": list(self._registry.grader_account),
+            "config_dir": str(self.config.directory),
+            "app_repository": self.app_repository,
+        }
+        path = self._state_dir / "attach.json"
+        path.write_text(json.dumps(state))
+        path.chmod(0o600)
+        return path
+
+    def student_accounts(self) -> list[str]:
+        """The accounts the registry holds besides the grader's, from its htpasswd file."""
+        return self._registry.student_accounts()
 
     @classmethod
     def _resume(cls, engine, username, course_images) -> Lab | None:
@@ -224,7 +308,7 @@ class Lab:
                 os.environ.pop("DOCKER_CONFIG", None)
             else:
                 os.environ["DOCKER_CONFIG"] = self._previous_docker_config
-        if self.persistent:
+        if self.persistent or self.attached:
             return
         for config in self.other_docker_configs():
             config.logout(self.registry)  # a login made from a terminal during the lab
@@ -242,6 +326,15 @@ class Lab:
     def registry(self) -> str:
         """``localhost:PORT``: the registry host to put in front of image names."""
         return self._registry.push_host
+
+    def source(self, tag: str = "v1", repository: str = APP_REPOSITORY) -> str:
+        """The local image a step starts from: ``my-flask-app:v1`` in lessons. A grading run
+        gives each submission an app image of its own (``my-flask-app-LABID:v1``, same app,
+        its own image ID), so submissions graded side by side on one engine cannot remove or
+        retag each other's images."""
+        if repository == APP_REPOSITORY:
+            repository = self.app_repository
+        return f"{repository}:{tag}"
 
     def image(self, tag: str = "v1", repository: str = APP_REPOSITORY) -> str:
         """The full name to tag and push: ``localhost:PORT/USERNAME/REPOSITORY:TAG``."""

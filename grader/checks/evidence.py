@@ -20,6 +20,9 @@ class Target:
     username: str
     repository: str
     tag: str
+    source: str
+    """The local image the student starts from, e.g. ``my-flask-app:v1`` (a name of its own
+    per grading run, see :meth:`grader.Lab.source`)."""
 
     @property
     def path(self) -> str:
@@ -29,18 +32,13 @@ class Target:
     def ref(self) -> str:
         return f"{self.registry}/{self.path}:{self.tag}"
 
-    @property
-    def source(self) -> str:
-        """The local image the student starts from, e.g. ``my-flask-app:v1``."""
-        return f"{self.repository}:{self.tag}"
-
 
 def target(lab, repository: str = "my-flask-app", tag: str = "v1") -> Target:
     for value, what in ((repository, "repository"), (tag, "tag")):
         if not isinstance(value, str):
             raise InvalidInput(f"{what}={value!r} is not a name.", f"Pass the {what} as a string.")
     parse_reference(f"{lab.registry}/{lab.username}/{repository}:{tag}")
-    return Target(lab.registry, lab.username, repository, tag)
+    return Target(lab.registry, lab.username, repository, tag, lab.source(tag, repository))
 
 
 def local_refs(lab, repository: str) -> list[Reference]:
@@ -72,8 +70,8 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
     found = []
     for ref in local_refs(lab, want.repository):
         text = str(ref)
-        if text == want.ref or ref.domain is None and ref.namespace is None:
-            continue  # the target itself, or the plain source image
+        if text in (want.ref, want.source) or ref.domain is None and ref.namespace is None:
+            continue  # the target itself, or a plain local image
         if ref.domain is None:
             found.append(
                 Misnaming(

@@ -194,12 +194,18 @@ def _ensure_app(engine: Engine, base: str, log: Log) -> None:
         log(f"images: rebuilding {APP_IMAGE}: the course's app changed")
     else:
         log(f"images: building {APP_IMAGE} from the course's Dockerfile on {base}")
+    build_app(engine, base, APP_IMAGE, labels={APP_HASH_LABEL: wanted})
+    log(f"images: built {APP_IMAGE}")
+
+
+def build_app(engine: Engine, base: str, ref: str, labels: dict) -> None:
+    """Build the course's app from its Dockerfile on ``base`` as ``ref``, with ``labels``."""
     with tempfile.TemporaryDirectory(prefix="my-flask-app-") as context:
         shutil.copytree(asset("my-flask-app"), context, dirs_exist_ok=True)
         with open(Path(context) / "Dockerfile", "a") as dockerfile:
-            dockerfile.write(f'LABEL {APP_HASH_LABEL}="{wanted}"\n')
-        engine.build(context, APP_IMAGE, {"BASE_IMAGE": base})
-    log(f"images: built {APP_IMAGE}")
+            for key, value in labels.items():
+                dockerfile.write(f'LABEL {key}="{value}"\n')
+        engine.build(context, ref, {"BASE_IMAGE": base})
 
 
 def build_registry(engine: Engine, ref: str, log: Log) -> None:

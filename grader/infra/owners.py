@@ -67,6 +67,11 @@ def remove_lab(engine: Engine, lab_id: str, state_dir: str | None = None) -> lis
             for tag in image.tags:
                 if tag.startswith(prefix) and engine.remove_image(tag):
                     removed.append(f"image {tag}")
+    for image in engine.images():
+        if image.labels.get(LAB) == lab_id:  # an image built for this lab alone
+            for tag in image.tags:
+                if engine.remove_image(tag):
+                    removed.append(f"image {tag}")
     removed += engine.remove_labelled({LAB: lab_id})
     if state_dir and Path(state_dir).resolve().is_relative_to(cache_dir().resolve()):
         shutil.rmtree(state_dir, ignore_errors=True)  # only ever the course's own folders

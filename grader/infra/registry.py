@@ -126,6 +126,11 @@ class RegistryAPI:
     def ping(self) -> bool:
         return self._get("/v2/").status_code == 200
 
+    def requires_login(self, repository: str) -> bool:
+        """Whether a client without a credential is refused ``repository`` (like a private
+        repository on Docker Hub; the classroom registry refuses everything without login)."""
+        return self._get(f"/v2/{repository}/tags/list", auth=_anonymous).status_code == 401
+
     def catalog(self) -> list[str]:
         response = self._get("/v2/_catalog?n=1000")
         return response.json().get("repositories") or [] if response.ok else []
@@ -152,6 +157,11 @@ class RegistryAPI:
             config_digest=(body.get("config") or {}).get("digest", ""),
             layers=tuple((layer["digest"], int(layer["size"])) for layer in body.get("layers", [])),
         )
+
+
+def _anonymous(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """An auth hook that sends no credential (the session's own account is not used)."""
+    return request
 
 
 def _htpasswd_line(username: str, secret: str) -> str:
@@ -231,7 +241,7 @@ class ClassroomRegistry(DockerContainer):
         self._container = self.get_docker_client().client.containers.get(container_id)
         if self._container.status != "running":
             self._container.start()
-        self._htpasswd_mtime = int(time.time())
+        self.accounts = self.read_accounts()
         self.host_port = int(self.get_docker_client().port(self.get_container_id(), self.PORT))
         self._api = self._connect()
         return self
@@ -288,8 +298,22 @@ class ClassroomRegistry(DockerContainer):
                 )
             time.sleep(0.05)
 
+    def read_accounts(self) -> dict[str, str]:
+        """``{username: htpasswd line}`` as the registry's htpasswd file holds them now (another
+        process may have added an account since this object wrote it)."""
+        stream, _ = self.get_wrapped_container().get_archive(self.HTPASSWD)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.getmembers()[0]
+            self._htpasswd_mtime = max(self._htpasswd_mtime, int(member.mtime))
+            text = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
+        return {line.split(":", 1)[0]: line for line in text.splitlines() if ":" in line}
+
+    def student_accounts(self) -> list[str]:
+        """The accounts in the registry other than the grader's own, in the file's order."""
+        return [name for name in self.read_accounts() if name != self.grader_account[0]]
+
     def has_account(self, username: str) -> bool:
-        return username in self.accounts
+        return username in self.read_accounts()
 
 
 def requests_log(

@@ -1,0 +1,121 @@
+"""What Docker Hub's repository page shows (name, tags, compressed size, last pushed, digest,
+visibility), read from the lab's registry. The Hub view widget displays it; so does a notebook."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from .checks.evidence import Target, human_size, last_push
+from .lab import APP_REPOSITORY
+
+
+@dataclass(frozen=True)
+class HubTag:
+    """One tag of a repository, as the hub lists it."""
+
+    name: str
+    digest: str
+    """The manifest digest: what ``docker push`` printed, and what ``docker pull`` checks."""
+    size: int
+    """Compressed size in bytes: the sum of the layers pushed."""
+    pushed: datetime | None
+    """When the registry stored this tag last (from its request log), or None if unknown."""
+
+    @property
+    def size_text(self) -> str:
+        return human_size(self.size)
+
+    def pushed_text(self, now: datetime | None = None) -> str:
+        if self.pushed is None:
+            return "unknown"
+        seconds = ((now or datetime.now(timezone.utc)) - self.pushed).total_seconds()
+        for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if seconds >= length:
+                count = int(seconds // length)
+                return f"{count} {unit}{'s' if count > 1 else ''} ago"
+        return "less than a minute ago"
+
+
+@dataclass(frozen=True)
+class HubRepository:
+    """A repository page: ``USERNAME/REPOSITORY`` in the lab's registry."""
+
+    registry: str
+    name: str
+    """``USERNAME/REPOSITORY``, as the hub titles the page."""
+    tags: tuple[HubTag, ...]
+    """Most recently pushed first."""
+    private: bool
+    """Whether a client without login is refused (every repository of the classroom registry)."""
+
+    def tag(self, name: str) -> HubTag | None:
+        return next((t for t in self.tags if t.name == name), None)
+
+    @property
+    def last_pushed(self) -> HubTag | None:
+        return self.tags[0] if self.tags else None
+
+    def __str__(self) -> str:
+        lines = [f"{self.registry}/{self.name} ({'private' if self.private else 'public'})"]
+        if not self.tags:
+            lines.append("  no tags yet: nothing has been pushed to this repository")
+        for tag in self.tags:
+            lines.append(f"  {tag.name}  {tag.size_text}  pushed {tag.pushed_text()}  {tag.digest}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        visibility = "Private" if self.private else "Public"
+        head = (
+            f'<div class="hub-repository" data-repository="{html.escape(self.name)}">'
+            f'<div style="font-size:1.2em"><b>{html.escape(self.name)}</b> '
+            f'<span style="border:1px solid #888;border-radius:8px;padding:0 6px;'
+            f'font-size:0.8em">{visibility}</span></div>'
+            f'<div style="color:#666">{html.escape(self.registry)}/{html.escape(self.name)}'
+        )
+        if self.last_pushed:
+            head += f" &middot; last pushed {html.escape(self.last_pushed.pushed_text())}"
+        head += "</div>"
+        if not self.tags:
+            return head + "<p>No tags yet: nothing has been pushed to this repository.</p></div>"
+        rows = "".join(
+            f'<tr class="hub-tag" data-tag="{html.escape(t.name)}">'
+            f"<td><b>{html.escape(t.name)}</b></td>"
+            f"<td>{html.escape(t.size_text)}</td>"
+            f"<td>{html.escape(t.pushed_text())}</td>"
+            f'<td><code title="{html.escape(t.digest)}">{html.escape(t.digest)}</code></td></tr>'
+            for t in self.tags
+        )
+        return (
+            f"{head}<table><thead><tr><th>Tag</th><th>Compressed size</th>"
+            f"<th>Last pushed</th><th>Digest</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )
+
+
+def repository(lab, name: str = APP_REPOSITORY) -> HubRepository:
+    """The hub page of ``USERNAME/name`` in the lab's registry, read now."""
+    path = f"{lab.username}/{name}"
+    requests = lab.requests()
+    tags = []
+    for tag in lab.hub.tags(path):
+        manifest = lab.hub.manifest(path, tag)
+        if manifest is None:  # removed between the two questions
+            continue
+        push = last_push(requests, Target(lab.registry, lab.username, name, tag))
+        tags.append(HubTag(tag, manifest.digest, manifest.size, _time(push.time if push else "")))
+    oldest = datetime.min.replace(tzinfo=timezone.utc)
+    tags.sort(key=lambda t: (t.pushed or oldest, t.name), reverse=True)
+    return HubRepository(lab.registry, path, tuple(tags), lab.hub.requires_login(path))
+
+
+def _time(text: str) -> datetime | None:
+    """Distribution's log time (``2026-11-26T18:31:35.080561992Z``) as a datetime."""
+    if not text:
+        return None
+    head, _, fraction = text.rstrip("Z").partition(".")
+    try:
+        moment = datetime.fromisoformat(head).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return moment.replace(microsecond=int((fraction + "000000")[:6])) if fraction else moment

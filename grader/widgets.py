@@ -1,0 +1,485 @@
+"""The lessons' widgets: the only module that imports ipywidgets.
+
+Widgets only display and call. Running a command is :func:`grader.infra.commands.run`, a check
+is :meth:`grader.Lab.check`, the hub page is :func:`grader.hubview.repository`, the lifecycle and
+the catch-up are in :mod:`grader.lessons`, the quiz is marked by :func:`grader.quiz.grade`. Each
+widget keeps what it shows as plain attributes (``result``, ``lines``, ``repository``, …) so code
+and tests can read it, and writes text through one ``Output`` with ``append_stdout`` (text printed
+``with out:`` only reaches a front end, never the kernel's own state).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import html
+import threading
+from collections.abc import Callable
+
+import ipywidgets as w
+from IPython.display import display
+
+from . import hubview, lessons, quiz
+from .doctor import Diagnosis, diagnose
+from .errors import CourseError
+from .infra import commands
+from .infra.commands import CommandResult
+from .result import CheckResult
+
+_GREEN, _RED, _GREY = "#1a7f37", "#cf222e", "#6e7781"
+
+
+def _in_background(function: Callable[[], object]) -> threading.Thread:
+    """Run ``function`` in a thread that keeps this context (so its widget updates reach the
+    front end as replies to the click), leaving the kernel free for the next click."""
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(function,), daemon=True)
+    thread.start()
+    return thread
+
+
+def _callbacks(value) -> list[Callable]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+class _Shown:
+    """Remembers whether the widget was displayed, so ``run()`` in a cell shows it first."""
+
+    _shown = False
+
+    def _repr_mimebundle_(self, **kwargs):
+        self._shown = True
+        return super()._repr_mimebundle_(**kwargs)
+
+    def _show(self) -> None:
+        if not self._shown:
+            display(self)
+
+
+class CommandRunner(_Shown, w.VBox):
+    """A docker command, prefilled and editable, with a Run button. The output streams in line
+    by line while it runs; the exit status and duration show at the end. Anything but a single
+    docker command is refused with the reason (:mod:`grader.infra.commands`).
+
+    In a cell, ``runner.run()`` shows the widget and runs the command; the Run button runs it
+    again (in the background: the Stop button works meanwhile)."""
+
+    def __init__(
+        self,
+        command: str,
+        *,
+        on_done: Callable[[CommandResult], object] | list | None = None,
+        timeout: float | None = None,
+        editable: bool = True,
+        stdin: str | None = None,
+        redact: tuple[str, ...] = (),
+        button: str = "Run",
+    ) -> None:
+        self.result: CommandResult | None = None
+        self.refusal: str | None = None
+        """Why the command was refused, when it was."""
+        self.lines: list[str] = []
+        self._on_done = _callbacks(on_done)
+        self._timeout = timeout
+        self._stdin = stdin
+        self._redact = tuple(redact)
+        self._stop = None
+        self._thread: threading.Thread | None = None
+        self._command = w.Text(
+            value=command,
+            disabled=not editable,
+            layout=w.Layout(flex="1 1 auto", width="auto"),
+        )
+        self._command.add_class("course-command")
+        self._run_button = w.Button(description=button, button_style="primary", icon="play")
+        self._run_button.add_class("course-run")
+        self._stop_button = w.Button(description="Stop", icon="stop", disabled=True)
+        self._status = w.HTML()
+        self._status.add_class("course-status")
+        self._out = w.Output(layout=w.Layout(max_height="24em", overflow="auto"))
+        self._out.add_class("course-output")
+        self._run_button.on_click(self._on_run_button_click)
+        self._stop_button.on_click(self._on_stop_button_click)
+        super().__init__(
+            [w.HBox([self._command, self._run_button, self._stop_button]), self._status, self._out]
+        )
+        self.add_class("course-command-runner")
+
+    @property
+    def command(self) -> str:
+        return self._command.value
+
+    @command.setter
+    def command(self, value: str) -> None:
+        self._command.value = value
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def run(self) -> CommandResult | None:
+        """Show the widget (if it is not yet shown) and run the command, waiting for the end.
+        Returns the result, or None if the command was refused."""
+        self._show()
+        return self._execute()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a run started by the Run button to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _on_run_button_click(self, _button) -> None:
+        if not self.running:
+            self._thread = _in_background(self._execute)
+
+    def _on_stop_button_click(self, _button) -> None:
+        if self._stop:
+            self._stop()
+
+    def _on_line(self, line: str) -> None:
+        self.lines.append(line)
+        self._out.append_stdout(line + "\n")
+
+    def _started(self, stop) -> None:
+        self._stop = stop
+        self._stop_button.disabled = False
+
+    def _execute(self) -> CommandResult | None:
+        self.lines, self.result, self.refusal = [], None, None
+        self._out.outputs = ()
+        self._run_button.disabled = True
+        self._status.value = f'<span style="color:{_GREY}">running…</span>'
+        try:
+            self.result = commands.run(
+                self.command,
+                self._on_line,
+                stdin=self._stdin,
+                timeout=self._timeout,
+                redact=self._redact,
+                on_start=self._started,
+            )
+        except commands.CommandRefused as refused:
+            self.refusal = refused.message
+            self._status.value = (
+                f'<div class="course-refused" style="color:{_RED}"><b>Not run:</b> '
+                f"{html.escape(refused.message)}</div>"
+            )
+            return None
+        except CourseError as error:
+            self._status.value = (
+                f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
+            )
+            return None
+        finally:
+            self._stop = None
+            self._stop_button.disabled = True
+            self._run_button.disabled = False
+        result = self.result
+        colour = _GREEN if result.ok else _RED
+        stopped = " (stopped)" if result.exit_status < 0 else ""
+        self._status.value = (
+            f'<span class="course-exit" data-exit="{result.exit_status}" style="color:{colour}">'
+            f"exit status {result.exit_status}{stopped} &middot; {result.seconds:.1f} s</span>"
+        )
+        for callback in self._on_done:
+            callback(result)
+        return result
+
+
+class LoginWidget(CommandRunner):
+    """``docker login REGISTRY -u USERNAME --password-stdin`` with the lab's access token sent on
+    standard input: the token is never typed, never shown, never in the output."""
+
+    def __init__(self, lab, **options) -> None:
+        super().__init__(
+            lessons.login_command(lab),
+            editable=False,
+            stdin=lab.token,
+            redact=(lab.token,),
+            button="Log in",
+            **options,
+        )
+        note = w.HTML(
+            '<span style="color:#57606a">Your access token (<code>lab.token</code>) is sent to '
+            "docker on standard input: it is not typed, not shown, not saved in the notebook."
+            "</span>"
+        )
+        self.children = (note, *self.children)
+        self.add_class("course-login")
+
+
+class CheckButton(_Shown, w.VBox):
+    """One step's check: the verdict of ``lab.check(name, **answers)`` (shown at once) and a
+    button to check again."""
+
+    def __init__(self, lab, name: str, *, on_result=None, **answers) -> None:
+        self.lab, self.name, self.answers = lab, name, answers
+        self.result: CheckResult | None = None
+        self._on_result = _callbacks(on_result)
+        self._check_button = w.Button(description="Check", icon="check")
+        self._check_button.add_class("course-check")
+        self._verdict = w.HTML()
+        self._verdict.add_class("course-verdict")
+        self._check_button.on_click(self._on_check_button_click)
+        super().__init__([self._check_button, self._verdict])
+        self.check()
+
+    def check(self) -> CheckResult:
+        try:
+            self.result = self.lab.check(self.name, **self.answers)
+        except CourseError as error:
+            self._verdict.value = f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
+            raise
+        self._verdict.value = self.result._repr_html_()
+        for callback in self._on_result:
+            callback(self.result)
+        return self.result
+
+    def _on_check_button_click(self, _button) -> None:
+        self.check()
+
+
+class VerifyForm(_Shown, w.VBox):
+    """The verify step: type the digest and the size the Hub view shows, then Check."""
+
+    def __init__(self, lab, *, on_result=None, tag: str = "v1") -> None:
+        self.lab, self.tag = lab, tag
+        self.result: CheckResult | None = None
+        self._on_result = _callbacks(on_result)
+        self._digest = w.Text(description="Digest", placeholder="sha256:…")
+        self._size = w.Text(description="Size", placeholder="e.g. 69.1 MB")
+        self._check_button = w.Button(description="Check", icon="check")
+        self._check_button.add_class("course-check")
+        self._verdict = w.HTML("Type what the Hub view shows, then press Check.")
+        self._verdict.add_class("course-verdict")
+        self._check_button.on_click(self._on_check_button_click)
+        super().__init__([self._digest, self._size, self._check_button, self._verdict])
+
+    def submit(self, digest: str, size: str) -> CheckResult:
+        """Fill in both fields and check."""
+        self._digest.value, self._size.value = digest, size
+        return self.check()
+
+    def check(self) -> CheckResult:
+        self.result = self.lab.check(
+            "verify",
+            digest=self._digest.value.strip() or None,
+            size=self._size.value.strip() or None,
+            tag=self.tag,
+        )
+        self._verdict.value = self.result._repr_html_()
+        for callback in self._on_result:
+            callback(self.result)
+        return self.result
+
+    def _on_check_button_click(self, _button) -> None:
+        self.check()
+
+
+class HubView(_Shown, w.VBox):
+    """What Docker Hub shows for a repository (name, tags, compressed size, last pushed, digest),
+    read from the lab's registry. Refresh reads it again; pass ``hub.refresh`` as a command
+    runner's ``on_done`` to refresh after a push."""
+
+    def __init__(self, lab, repository: str = "my-flask-app") -> None:
+        self.lab, self.name = lab, repository
+        self.repository: hubview.HubRepository | None = None
+        self._page = w.HTML()
+        self._page.add_class("course-hub")
+        self._refresh_button = w.Button(description="Refresh", icon="refresh")
+        self._refresh_button.on_click(self._on_refresh_button_click)
+        super().__init__([self._page, self._refresh_button])
+        self.refresh()
+
+    def refresh(self, _result=None) -> hubview.HubRepository:
+        self.repository = hubview.repository(self.lab, self.name)
+        self._page.value = self.repository._repr_html_()
+        return self.repository
+
+    def _on_refresh_button_click(self, _button) -> None:
+        self.refresh()
+
+
+class LifecycleTracker(_Shown, w.HBox):
+    """Build -> Tag -> Push -> Pull -> Run, each stage lit once its check passed. The progress is
+    the lab's (kept on disk), so it survives a kernel restart."""
+
+    def __init__(self, lab) -> None:
+        self.lab = lab
+        self.stages: list[lessons.Stage] = []
+        self._stages = w.HTML()
+        self._stages.add_class("course-lifecycle")
+        self._refresh_button = w.Button(icon="refresh", tooltip="Refresh", layout={"width": "3em"})
+        self._refresh_button.on_click(self._on_refresh_button_click)
+        super().__init__([self._stages, self._refresh_button])
+        self.refresh()
+
+    def refresh(self, _result=None) -> list[lessons.Stage]:
+        self.stages = lessons.stages(self.lab)
+        pills = []
+        for stage in self.stages:
+            style = (
+                f"background:{_GREEN};color:white"
+                if stage.done
+                else "background:#eaeef2;color:#57606a"
+            )
+            pills.append(
+                f'<span class="course-stage" data-stage="{stage.name}" '
+                f'data-done="{str(stage.done).lower()}" style="{style};padding:4px 12px;'
+                f'border-radius:12px;font-weight:bold">{"&#10004; " if stage.done else ""}'
+                f"{stage.name}</span>"
+            )
+        self._stages.value = " &rarr; ".join(pills)
+        return self.stages
+
+    def _on_refresh_button_click(self, _button) -> None:
+        self.refresh()
+
+
+class DoctorPanel(_Shown, w.VBox):
+    """Can this machine run the course? ``grader doctor``'s findings, each with its fix."""
+
+    def __init__(self) -> None:
+        self.diagnosis: Diagnosis | None = None
+        self._report = w.HTML()
+        self._report.add_class("course-doctor")
+        self._again_button = w.Button(description="Check again", icon="refresh")
+        self._again_button.on_click(self._on_again_button_click)
+        super().__init__([self._report, self._again_button])
+        self.refresh()
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.diagnosis and self.diagnosis.ready)
+
+    def refresh(self) -> Diagnosis:
+        self.diagnosis = diagnose()
+        self._report.value = self.diagnosis._repr_html_()
+        return self.diagnosis
+
+    def _on_again_button_click(self, _button) -> None:
+        self.refresh()
+
+
+class CatchUp(_Shown, w.VBox):
+    """At the top of a lesson: are the earlier steps it builds on done? If not, which are
+    missing (and in which lesson), and a button that does them for real."""
+
+    def __init__(self, lab, through: str) -> None:
+        self.lab, self.through = lab, through
+        self.missing: list[lessons.Step] = []
+        self.results: list[CheckResult] = []
+        self.lines: list[str] = []
+        self._thread: threading.Thread | None = None
+        self._summary = w.HTML()
+        self._summary.add_class("course-catch-up")
+        self._do_button = w.Button(description="Do them for me", icon="forward")
+        self._do_button.on_click(self._on_do_button_click)
+        self._out = w.Output(layout=w.Layout(max_height="20em", overflow="auto"))
+        super().__init__([self._summary, self._do_button, self._out])
+        self.refresh()
+
+    def refresh(self) -> list[lessons.Step]:
+        found = lessons.missing(self.lab, self.through)
+        self.missing = [step for step, _ in found]
+        needed = ", ".join(s.check for s in lessons.steps_through(self.through))
+        if not found:
+            self._summary.value = (
+                f'<div data-missing="" style="color:{_GREEN}">&#10004; Everything this lesson '
+                f"builds on is done ({html.escape(needed)}).</div>"
+            )
+            self._do_button.layout.display = "none"
+            return self.missing
+        items = "".join(
+            f"<li><b>{html.escape(step.check)}</b> (lesson {html.escape(step.lesson)}): "
+            f"{html.escape(result.message)}</li>"
+            for step, result in found
+        )
+        names = " ".join(step.check for step in self.missing)
+        self._summary.value = (
+            f'<div data-missing="{html.escape(names)}"><b>This lesson builds on earlier steps '
+            f"that are not done yet:</b><ul>{items}</ul>Do those lessons first, or let the "
+            "button below do the missing steps for you (the real commands, shown as they run)."
+            "</div>"
+        )
+        self._do_button.layout.display = None
+        return self.missing
+
+    def do_it(self) -> list[CheckResult]:
+        """Do the missing steps now (waits for the end), then look again."""
+        self._show()
+        return self._execute()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _log(self, line: str) -> None:
+        self.lines.append(line)
+        self._out.append_stdout(line + "\n")
+
+    def _execute(self) -> list[CheckResult]:
+        self._do_button.disabled = True
+        try:
+            self.results = lessons.catch_up(self.lab, self.through, log=self._log)
+        finally:
+            self._do_button.disabled = False
+        self.refresh()
+        return self.results
+
+    def _on_do_button_click(self, _button) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = _in_background(self._execute)
+
+
+class Quiz(_Shown, w.VBox):
+    """A short self-check: pick an answer per question, then Check my answers."""
+
+    def __init__(self, questions: tuple[quiz.Question, ...] = quiz.QUESTIONS) -> None:
+        self.questions = questions
+        self.marks: list[quiz.Mark] = []
+        self._choices = [
+            w.RadioButtons(options=list(q.options), value=None, layout={"width": "auto"})
+            for q in questions
+        ]
+        self._check_button = w.Button(description="Check my answers", icon="check")
+        self._check_button.on_click(self._on_check_button_click)
+        self._feedback = w.HTML()
+        self._feedback.add_class("course-quiz-feedback")
+        rows = []
+        for number, (question, choice) in enumerate(zip(questions, self._choices, strict=True)):
+            rows += [w.HTML(f"<b>{number + 1}. {html.escape(question.text)}</b>"), choice]
+        super().__init__([*rows, self._check_button, self._feedback])
+
+    def choose(self, *indexes: int | None) -> None:
+        """Pick answers by option index (None leaves a question out)."""
+        for choice, index in zip(self._choices, indexes, strict=True):
+            choice.value = None if index is None else choice.options[index]
+
+    def check(self) -> list[quiz.Mark]:
+        chosen = [
+            None if c.value is None else list(c.options).index(c.value) for c in self._choices
+        ]
+        self.marks = quiz.grade(chosen, self.questions)
+        right, total = quiz.score(self.marks)
+        items = []
+        for number, mark in enumerate(self.marks, 1):
+            if mark.chosen is None:
+                verdict = f'<span style="color:{_GREY}">not answered</span>'
+            elif mark.correct:
+                verdict = f'<span style="color:{_GREEN}">&#10004; right</span>'
+            else:
+                verdict = f'<span style="color:{_RED}">&#10008; not quite</span>'
+            items.append(f"<li>{number}. {verdict}: {html.escape(mark.question.why)}</li>")
+        self._feedback.value = (
+            f'<div data-score="{right}/{total}"><b>{right} of {total} right.</b>'
+            f"<ul>{''.join(items)}</ul></div>"
+        )
+        return self.marks
+
+    def _on_check_button_click(self, _button) -> None:
+        self.check()
