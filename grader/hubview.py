@@ -7,7 +7,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .checks.evidence import Target, human_size, last_push
+from .checks.evidence import human_size, last_push, target
 from .lab import APP_REPOSITORY
 
 
@@ -102,7 +102,7 @@ def repository(lab, name: str = APP_REPOSITORY) -> HubRepository:
         manifest = lab.hub.manifest(path, tag)
         if manifest is None:  # removed between the two questions
             continue
-        push = last_push(requests, Target(lab.registry, lab.username, name, tag))
+        push = last_push(requests, target(lab, name, tag))
         tags.append(HubTag(tag, manifest.digest, manifest.size, _time(push.time if push else "")))
     oldest = datetime.min.replace(tzinfo=timezone.utc)
     tags.sort(key=lambda t: (t.pushed or oldest, t.name), reverse=True)

@@ -109,7 +109,7 @@ def _commands(lab: Lab, check: str) -> list[tuple[str, str | None]]:
     if check == "login":
         return [(login_command(lab), lab.token)]
     if check == "tag":
-        return [(f"docker tag {lab.images.app} {lab.image()}", None)]
+        return [(f"docker tag {lab.source()} {lab.image()}", None)]
     if check == "push":
         return [(f"docker push {lab.image()}", None)]
     if check == "pull":
@@ -144,7 +144,7 @@ def stages(lab: Lab) -> list[Stage]:
     found = []
     for name, check in STAGES:
         if check is None:
-            done = lab.engine.image(lab.images.app) is not None
+            done = lab.engine.image(lab.source()) is not None
         else:
             done = bool(lab.progress.get(check))
         found.append(Stage(name, done, check))
@@ -183,16 +183,15 @@ def local_copy(lab: Lab, tag: str = "v1", repository: str = APP_REPOSITORY) -> L
     """What to remove so that a pull of ``tag`` really downloads it: every name of that image
     under your registry or without a registry (``my-flask-app:…``), and your containers of it.
     Names other labs gave the same image are left alone."""
-    ref, source = lab.image(tag, repository), f"{repository}:{tag}"
+    ref, source = lab.image(tag, repository), lab.source(tag, repository)
     image = lab.engine.image(ref) or lab.engine.image(source)
     if image is None:
         return LocalCopy(ref, source, (), ())
+    plain = parse_reference(source).path
     names = []
     for name in image.tags:
         parsed = parse_reference(name)
-        if name.startswith(f"{lab.registry}/") or (
-            parsed.domain is None and parsed.path == repository
-        ):
+        if name.startswith(f"{lab.registry}/") or (parsed.domain is None and parsed.path == plain):
             names.append(name)
     containers = [
         c.name

@@ -79,6 +79,8 @@ class CommandRunner(_Shown, w.VBox):
         self.refusal: str | None = None
         """Why the command was refused, when it was."""
         self.lines: list[str] = []
+        self.runs = 0
+        """How many times the command was run (or refused) so far."""
         self._on_done = _callbacks(on_done)
         self._timeout = timeout
         self._stdin = stdin
@@ -149,6 +151,7 @@ class CommandRunner(_Shown, w.VBox):
         self._stop_button.disabled = False
 
     def _execute(self) -> CommandResult | None:
+        self.runs += 1
         self.lines, self.result, self.refusal = [], None, None
         self._out.outputs = ()
         self._run_button.disabled = True
@@ -170,9 +173,7 @@ class CommandRunner(_Shown, w.VBox):
             )
             return None
         except CourseError as error:
-            self._status.value = (
-                f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
-            )
+            self._status.value = f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
             return None
         finally:
             self._stop = None
@@ -182,7 +183,8 @@ class CommandRunner(_Shown, w.VBox):
         colour = _GREEN if result.ok else _RED
         stopped = " (stopped)" if result.exit_status < 0 else ""
         self._status.value = (
-            f'<span class="course-exit" data-exit="{result.exit_status}" style="color:{colour}">'
+            f'<span class="course-exit" data-exit="{result.exit_status}" data-run="{self.runs}" '
+            f'style="color:{colour}">'
             f"exit status {result.exit_status}{stopped} &middot; {result.seconds:.1f} s</span>"
         )
         for callback in self._on_done:
@@ -219,6 +221,8 @@ class CheckButton(_Shown, w.VBox):
     def __init__(self, lab, name: str, *, on_result=None, **answers) -> None:
         self.lab, self.name, self.answers = lab, name, answers
         self.result: CheckResult | None = None
+        self.checks = 0
+        """How many times the check ran so far."""
         self._on_result = _callbacks(on_result)
         self._check_button = w.Button(description="Check", icon="check")
         self._check_button.add_class("course-check")
@@ -229,12 +233,13 @@ class CheckButton(_Shown, w.VBox):
         self.check()
 
     def check(self) -> CheckResult:
+        self.checks += 1
         try:
             self.result = self.lab.check(self.name, **self.answers)
         except CourseError as error:
             self._verdict.value = f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
             raise
-        self._verdict.value = self.result._repr_html_()
+        self._verdict.value = f'<div data-count="{self.checks}">{self.result._repr_html_()}</div>'
         for callback in self._on_result:
             callback(self.result)
         return self.result

@@ -182,7 +182,7 @@ def run(
     stdin: str | None = None,
     timeout: float | None = None,
     redact: Iterable[str] = (),
-    on_start: Callable[[Callable[[], None]], None] | None = None,
+    on_start: Callable[[Callable[[], bool]], None] | None = None,
 ) -> CommandResult:
     """Run one docker command without a shell and return what it did.
 
@@ -190,7 +190,8 @@ def run(
     (checked the same way). Each line of output (standard output and standard error merged) goes
     to ``on_line`` as soon as it is written. ``stdin`` is sent on standard input (e.g. a token
     for ``docker login --password-stdin``); every string in ``redact`` is replaced by ``****``
-    in the output. ``on_start`` receives a function that stops the command. After ``timeout``
+    in the output. ``on_start`` receives a function that stops the command (and says whether
+    it was still running). After ``timeout``
     seconds the command is stopped.
     """
     if isinstance(command, str):
@@ -228,9 +229,12 @@ def run(
             "`grader doctor`.",
         ) from None
 
-    def stop() -> None:
-        if process.poll() is None:
-            process.terminate()
+    def stop() -> bool:
+        """Stop the command; False if it had ended already."""
+        if process.poll() is not None:
+            return False
+        process.terminate()
+        return True
 
     timer = threading.Timer(timeout, stop) if timeout else None
     if timer:
