@@ -312,6 +312,11 @@ class Lab:
             return
         for config in self.other_docker_configs():
             config.logout(self.registry)  # a login made from a terminal during the lab
+        if self.app_repository != APP_REPOSITORY:  # the names a grading run gave this lab alone
+            for image in self.engine.images():
+                for tag in image.tags:
+                    if tag.startswith(self.app_repository + ":"):
+                        self.engine.remove_image(tag)
         remove_lab(self.engine, self.lab_id, str(self._state_dir))
 
     def __enter__(self) -> Lab:
@@ -335,6 +340,14 @@ class Lab:
         if repository == APP_REPOSITORY:
             repository = self.app_repository
         return f"{repository}:{tag}"
+
+    def copy_app(self, folder: str | os.PathLike = "my-flask-app") -> Path:
+        """Copy the course app's source (Dockerfile, app.py) into ``folder`` to change and build
+        a new version; returns the folder. An existing folder is left as it is."""
+        folder = Path(folder)
+        if not folder.exists():
+            shutil.copytree(_images.asset("my-flask-app"), folder)
+        return folder
 
     def image(self, tag: str = "v1", repository: str = APP_REPOSITORY) -> str:
         """The full name to tag and push: ``localhost:PORT/USERNAME/REPOSITORY:TAG``."""

@@ -1,0 +1,35 @@
+"""The line in a graded test cell that names its check: ``# verify: push tag=v1.1.0``.
+
+nbgrader restores graded cells from its gradebook before executing a submission, so this line
+is the instructor's, whatever the student did to the cell. ``key=$NAME`` takes the value of the
+student's variable ``NAME`` (for ``verify``, where the student states a digest and a size).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_LINE = re.compile(r"^#\s*verify:\s*(?P<name>[a-z]+)(?P<args>(?:\s+[a-z_]+=\S+)*)\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Directive:
+    check: str
+    literals: dict[str, str] = field(default_factory=dict)
+    expressions: dict[str, str] = field(default_factory=dict)
+    """``{argument: name of a variable in the student's kernel}``."""
+
+
+def parse(source: str) -> Directive | None:
+    match = _LINE.search(source)
+    if not match:
+        return None
+    literals, expressions = {}, {}
+    for pair in match["args"].split():
+        key, _, value = pair.partition("=")
+        if value.startswith("$") and value[1:].isidentifier():
+            expressions[key] = value[1:]
+        else:
+            literals[key] = value
+    return Directive(match["name"], literals, expressions)

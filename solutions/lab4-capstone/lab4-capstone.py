@@ -1,0 +1,159 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# # Lab 4: Capstone, the whole lifecycle from a changed app
+#
+# Build -> Tag -> Push -> Pull -> Run, with real versions: publish the app as `v1` and `v1.0.0`,
+# change it, publish the change as `v1.1.0`, then pull `v1.1.0` back and run it.
+#
+# Each answer is the docker command you would type; the grader looks at what your commands did
+# (the registry's manifests, its request log, your engine's images and containers), never at the
+# text you typed. Run every cell in order.
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "username-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **Your Docker Hub username.** 4 to 30 characters, lowercase letters and digits only.
+
+# %% nbgrader={"grade": false, "grade_id": "username", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+USERNAME = "john123"
+### END SOLUTION
+
+# %% nbgrader={"grade": false, "grade_id": "start", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from grader import Lab
+
+lab = Lab.start(username=USERNAME)
+print(f"Your registry: {lab.registry}   your image: {lab.source()}")
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "login-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 1. Log in with your access token
+
+# %% nbgrader={"grade": false, "grade_id": "answer-login", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+# !echo "{lab.token}" | docker login {lab.registry} -u {lab.username} --password-stdin
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-login", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# verify: login
+lab.check("login")
+### BEGIN HIDDEN TESTS
+assert lab.check("login").passed
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "release-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 2. Publish the app as it is: `v1` and `v1.0.0`
+
+# %% nbgrader={"grade": false, "grade_id": "answer-release", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+repo = f"{lab.registry}/{lab.username}/my-flask-app"
+# !docker tag {lab.source()} {repo}:v1
+# !docker tag {lab.source()} {repo}:v1.0.0
+# !docker push {repo}:v1
+# !docker push {repo}:v1.0.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-push-v1-0-0", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# verify: push tag=v1.0.0
+lab.check("push", tag="v1.0.0")
+### BEGIN HIDDEN TESTS
+assert lab.check("push", tag="v1.0.0").passed
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "build-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 3. Build: change the app and build `v1.1.0`
+#
+# Copy the app (`lab.copy_app()`), change its greeting, build it as `lab.source("v1.1.0")` on
+# `lab.images.base` and tag the build `v1.1.0` in your repository.
+
+# %% nbgrader={"grade": false, "grade_id": "answer-build", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+app = lab.copy_app("my-flask-app")
+source = (app / "app.py").read_text()
+(app / "app.py").write_text(source.replace("Hello from", "Hello again from"))
+# !docker build -q -t {lab.source("v1.1.0")} --build-arg BASE_IMAGE={lab.images.base} --build-arg APP_VERSION=v1.1.0 {app}
+# !docker tag {lab.source("v1.1.0")} {repo}:v1.1.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-tag-v1-1-0", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# verify: tag tag=v1.1.0
+lab.check("tag", tag="v1.1.0")
+### BEGIN HIDDEN TESTS
+assert lab.check("tag", tag="v1.1.0").passed
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "push-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 4. Push `v1.1.0`
+
+# %% nbgrader={"grade": false, "grade_id": "answer-push", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+# !docker push {repo}:v1.1.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-push-v1-1-0", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# verify: push tag=v1.1.0
+lab.check("push", tag="v1.1.0")
+### BEGIN HIDDEN TESTS
+assert lab.check("push", tag="v1.1.0").passed
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "pull-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 5. Pull `v1.1.0` back
+#
+# Remove every local name of the `v1.1.0` image first, so the pull really downloads it.
+
+# %% nbgrader={"grade": false, "grade_id": "answer-pull", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+# !docker rmi {repo}:v1.1.0 {lab.source("v1.1.0")}
+# !docker pull {repo}:v1.1.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-pull-v1-1-0", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# verify: pull tag=v1.1.0
+lab.check("pull", tag="v1.1.0")
+### BEGIN HIDDEN TESTS
+assert lab.check("pull", tag="v1.1.0").passed
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "run-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. Run `v1.1.0`
+#
+# Detached, by its registry name, with container port 5000 published (`-p 5000`).
+
+# %% nbgrader={"grade": false, "grade_id": "answer-run", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+# !docker run -d -p 5000 {repo}:v1.1.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-run-v1-1-0", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# verify: run tag=v1.1.0
+lab.check("run", tag="v1.1.0")
+### BEGIN HIDDEN TESTS
+assert lab.check("run", tag="v1.1.0").passed
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "versioning-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. Your repository now holds real versions
+#
+# Nothing to do: the check looks at the tags you pushed (`v1` = `v1.0.0`, `v1.1.0` differs, no
+# `latest`).
+
+# %% nbgrader={"grade": true, "grade_id": "check-versioning", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# verify: versioning
+lab.check("versioning")
+### BEGIN HIDDEN TESTS
+assert lab.check("versioning").passed
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": false, "grade_id": "stop", "locked": true, "schema_version": 3, "solution": false, "task": false}
+lab.stop()
