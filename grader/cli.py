@@ -1,10 +1,11 @@
-"""The ``grader`` command: ``grader doctor`` and ``grader images``."""
+"""The ``grader`` command: ``grader doctor``, ``grader images`` and ``grader grade``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from enum import IntEnum
+from pathlib import Path
 from typing import TextIO
 
 from .doctor import diagnose
@@ -36,6 +37,31 @@ def ensure_images(out: TextIO) -> ExitStatus:
     return ExitStatus.OK
 
 
+def grade(options, out: TextIO, err: TextIO) -> ExitStatus:
+    """Autograde every submission of a class, then print a summary and export the CSV."""
+    from .grading import classroom
+
+    root = Path(options.course_dir).resolve()
+    results = classroom.grade_class(
+        root, options.assignment or None, options.jobs, classroom.progress_bar(err)
+    )
+    if not results:
+        print("grader grade: no submissions found under submitted/", file=err)
+        return ExitStatus.NOT_READY
+    print(classroom.summary(results), file=out)
+    csv = classroom.export_csv(root, options.csv)
+    print(f"\nscores exported to {csv}", file=out)
+    problems = [g for g in results if g.status != "graded"]
+    for graded in problems:
+        what = "infrastructure failure" if graded.status == "infrastructure" else "grading error"
+        print(
+            f"\n{graded.submission.student}/{graded.submission.assignment}: {what} after "
+            f"{graded.attempts} attempt(s); no score was given:\n{graded.log_tail}",
+            file=err,
+        )
+    return ExitStatus.NOT_READY if problems else ExitStatus.OK
+
+
 def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +71,17 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     commands.add_parser(
         "images", help="make sure the course's images are present (pull, else build offline)"
     )
+    grading = commands.add_parser(
+        "grade", help="autograde every submission of a class (nbgrader), in parallel"
+    )
+    grading.add_argument("assignment", nargs="*", help="labs to grade (default: all submitted)")
+    grading.add_argument(
+        "--course-dir", default=".", help="the nbgrader course folder (default: .)"
+    )
+    grading.add_argument(
+        "--jobs", type=int, default=None, help="submissions graded at once (default: cores)"
+    )
+    grading.add_argument("--csv", default="grades.csv", help="where nbgrader's CSV export goes")
     try:
         options = parser.parse_args(args)
     except SystemExit as exit:
@@ -52,6 +89,8 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     try:
         if options.command == "doctor":
             return doctor(out)
+        if options.command == "grade":
+            return grade(options, out, err)
         return ensure_images(out)
     except CourseError as error:
         print(f"grader {options.command}: {error.message}", file=err)
