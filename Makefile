@@ -34,7 +34,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# Students see nbgrader's assignment list and Validate button, not the instructor's tools.
-	$(BIN)/jupyter labextension disable --level=sys_prefix $(NBGRADER_INSTRUCTOR_PLUGINS) >/dev/null
+	$(BIN)/jupyter labextension disable --level=sys_prefix $(NBGRADER_INSTRUCTOR_PLUGINS) >/dev/null 2>&1
+	$(BIN)/jupyter labextension lock --level=sys_prefix $(NBGRADER_INSTRUCTOR_PLUGINS) >/dev/null 2>&1
 	touch $@
 
 clean:
