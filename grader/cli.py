@@ -49,7 +49,7 @@ def grade(options, out: TextIO, err: TextIO) -> ExitStatus:
         print("grader grade: no submissions found under submitted/", file=err)
         return ExitStatus.NOT_READY
     print(classroom.summary(results), file=out)
-    csv = classroom.export_csv(root, options.csv)
+    csv = classroom.export_csv(root, results, options.csv)
     print(f"\nscores exported to {csv}", file=out)
     problems = [g for g in results if g.status != "graded"]
     for graded in problems:

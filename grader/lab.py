@@ -161,6 +161,15 @@ class Lab:
         )
         if persistent:
             lab._save_state()
+        else:
+            # A throwaway lab (graded labs, grading runs) gets an app image of its own, so labs
+            # side by side on one engine never remove or retag each other's (see source()).
+            lab.app_repository = f"{APP_REPOSITORY}-{lab_id}"
+            try:
+                _images.derive_app(engine, lab.source(), labels={LAB: lab_id})
+            except BaseException:
+                remove_lab(engine, lab_id, str(state_dir))
+                raise
         return lab
 
     @classmethod
@@ -197,18 +206,11 @@ class Lab:
     @classmethod
     def start_for_grading(cls) -> Lab:
         """A fresh lab for one grading run, with no account yet (the notebook's ``Lab.start``
-        creates it with the token issued here) and an app image of its own."""
+        creates it with the token issued here)."""
         engine = Engine.connect()
         reap_dead_labs(engine)
         course_images = _images.ensure(engine, log=lambda _: None)
-        lab = cls._create(engine, None, course_images, None, False)
-        lab.app_repository = f"{APP_REPOSITORY}-{lab.lab_id}"
-        try:
-            _images.build_app(engine, course_images.base, lab.source(), labels={LAB: lab.lab_id})
-        except BaseException:
-            lab.stop()
-            raise
-        return lab
+        return cls._create(engine, None, course_images, None, False)
 
     def grading_handle(self) -> Path:
         """Write what a notebook needs to attach to this lab (``GRADER_LAB``) and return its
@@ -333,10 +335,11 @@ class Lab:
         return self._registry.push_host
 
     def source(self, tag: str = "v1", repository: str = APP_REPOSITORY) -> str:
-        """The local image a step starts from: ``my-flask-app:v1`` in lessons. A grading run
-        gives each submission an app image of its own (``my-flask-app-LABID:v1``, same app,
-        its own image ID), so submissions graded side by side on one engine cannot remove or
-        retag each other's images."""
+        """The local image a step starts from: ``my-flask-app:v1`` in a learner's lab (lessons).
+        A throwaway lab (graded labs, grading runs) has an app image of its own
+        (``my-flask-app-LABID:v1``: the same app, its own image ID), so labs side by side on one
+        engine, e.g. submissions graded in parallel, cannot remove or retag each other's images,
+        and removing it never removes the course's ``my-flask-app:v1``."""
         if repository == APP_REPOSITORY:
             repository = self.app_repository
         return f"{repository}:{tag}"

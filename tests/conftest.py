@@ -78,8 +78,8 @@ def login(lab, secret: str | None = None, check: bool = True):
     )
 
 
-def tag_and_push(lab, tag: str = "v1", source: str = "my-flask-app:v1"):
-    docker("tag", source, lab.image(tag))
+def tag_and_push(lab, tag: str = "v1", source: str | None = None):
+    docker("tag", source or lab.source(), lab.image(tag))
     return docker("push", lab.image(tag))
 
 
@@ -92,6 +92,6 @@ def pushed(lab):
 
 def pull_fresh(lab, tag: str = "v1"):
     """Remove every local name of the image, then pull it back, as the lesson says."""
-    docker("rmi", lab.image(tag), f"my-flask-app:{tag}", check=False)
+    docker("rmi", lab.image(tag), lab.source(tag), check=False)
     docker("pull", lab.image(tag))
-    docker("tag", lab.image(tag), f"my-flask-app:{tag}")  # give the course its app back
+    docker("tag", lab.image(tag), lab.source(tag))  # the lab's own name back, for later steps

@@ -8,6 +8,7 @@ submissions graded at the same time on one engine share nothing but the course's
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import subprocess
@@ -186,8 +187,10 @@ def _db_url(root: Path) -> str:
     return f"sqlite:///{root / 'gradebook.db'}"
 
 
-def export_csv(root: Path, to: str = "grades.csv") -> Path:
-    """nbgrader's own export of every score in the gradebook."""
+def export_csv(root: Path, results: list[Graded], to: str = "grades.csv") -> Path:
+    """nbgrader's own export of every score in the gradebook, with a ``grading_status`` column:
+    a submission whose grading failed (the environment, or nbgrader) has no score there, never
+    a zero."""
     subprocess.run(
         [
             sys.executable,
@@ -201,7 +204,21 @@ def export_csv(root: Path, to: str = "grades.csv") -> Path:
         capture_output=True,
         check=True,
     )
-    return Path(root) / to
+    path = Path(root) / to
+    status = {(g.submission.assignment, g.submission.student): g.status for g in results}
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = [*(rows[0].keys() if rows else ["assignment", "student_id"]), "grading_status"]
+    for row in rows:
+        row["grading_status"] = status.get((row["assignment"], row["student_id"]), "not graded now")
+        if row["grading_status"] in ("infrastructure", "error"):
+            for key in ("raw_score", "late_submission_penalty", "score"):
+                row[key] = ""
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 def summary(results: list[Graded]) -> str:

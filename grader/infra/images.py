@@ -208,6 +208,15 @@ def build_app(engine: Engine, base: str, ref: str, labels: dict) -> None:
         engine.build(context, ref, {"BASE_IMAGE": base})
 
 
+def derive_app(engine: Engine, ref: str, labels: dict) -> None:
+    """An app image of its own for one lab: ``my-flask-app:v1`` plus ``labels``, so it has its
+    own image ID (~0.1 s: one LABEL step on top of the course's image)."""
+    with tempfile.TemporaryDirectory(prefix="lab-app-") as context:
+        lines = [f"FROM {APP_IMAGE}", *(f'LABEL {k}="{v}"' for k, v in labels.items())]
+        (Path(context) / "Dockerfile").write_text("\n".join(lines) + "\n")
+        engine.build(context, ref)
+
+
 def build_registry(engine: Engine, ref: str, log: Log) -> None:
     """``FROM scratch``: Debian's Distribution binary, the libraries it links and the official
     image's config. The binary links only libc, so this is a complete registry."""

@@ -10,20 +10,20 @@ def test_a_real_push_passes_and_matches_the_local_image(lab, engine):
     result = lab.check("push")
     assert result.passed, result
     assert result.points == 2
-    assert result.evidence["config_digest"] == engine.image("my-flask-app:v1").id
+    assert result.evidence["config_digest"] == engine.image(lab.source()).id
     assert result.evidence["digest"] == lab.hub.manifest("john123/my-flask-app", "v1").digest
 
 
 def test_nothing_pushed_yet(lab):
     login(lab)
-    docker("tag", "my-flask-app:v1", lab.image())
+    docker("tag", lab.source(), lab.image())
     result = lab.check("push")
     assert not result.passed
     assert result.hint == f"Push it: docker push {lab.image()}"
 
 
 def test_a_push_without_login_is_denied(lab):
-    docker("tag", "my-flask-app:v1", lab.image())
+    docker("tag", lab.source(), lab.image())
     attempt = docker("push", lab.image(), check=False)
     assert attempt.returncode != 0
     result = lab.check("push")
@@ -35,7 +35,7 @@ def test_a_push_with_a_wrong_credential_is_denied(lab):
     # A stale credential in the lab's config (e.g. from an earlier lab) that the registry refuses.
     login(lab)
     lab._registry.set_account(lab.username, "dckr_pat_rotated")
-    docker("tag", "my-flask-app:v1", lab.image())
+    docker("tag", lab.source(), lab.image())
     assert docker("push", lab.image(), check=False).returncode != 0
     result = lab.check("push")
     assert not result.passed
@@ -45,7 +45,7 @@ def test_a_push_with_a_wrong_credential_is_denied(lab):
 def test_pushing_under_another_namespace_is_recognised(lab):
     login(lab)
     other = f"{lab.registry}/john/my-flask-app:v1"
-    docker("tag", "my-flask-app:v1", other)
+    docker("tag", lab.source(), other)
     docker("push", other)
     result = lab.check("push")
     assert not result.passed
@@ -62,7 +62,7 @@ def test_pushing_only_latest_is_recognised(lab):
 
 def test_pushing_toward_docker_hub_is_recognised(lab):
     login(lab)
-    docker("tag", "my-flask-app:v1", "john123/my-flask-app:v1")
+    docker("tag", lab.source(), "john123/my-flask-app:v1")
     try:
         attempt = docker("push", "john123/my-flask-app:v1", check=False, timeout=120)
         assert attempt.returncode != 0  # no Docker Hub here; in a classroom, the wrong registry

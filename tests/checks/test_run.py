@@ -31,11 +31,11 @@ def test_port_not_published(pulled):
 
 
 def test_running_the_local_name_instead_of_the_pulled_one(pulled):
-    container = docker("run", "-d", "-p", "127.0.0.1::5000", "my-flask-app:v1").stdout.strip()
+    container = docker("run", "-d", "-p", "127.0.0.1::5000", pulled.source()).stdout.strip()
     try:
         result = pulled.check("run")
         assert not result.passed
-        assert "my-flask-app:v1" in result.message and "registry name" in result.hint
+        assert pulled.source() in result.message and "registry name" in result.hint
     finally:
         docker("rm", "-f", container)
 

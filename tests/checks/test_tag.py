@@ -6,20 +6,20 @@ pytestmark = pytest.mark.docker
 
 
 def test_tagging_with_registry_and_username_passes(lab, engine):
-    docker("tag", "my-flask-app:v1", lab.image())
+    docker("tag", lab.source(), lab.image())
     result = lab.check("tag")
     assert result.passed, result
-    assert result.evidence["image_id"] == engine.image("my-flask-app:v1").id
+    assert result.evidence["image_id"] == engine.image(lab.source()).id
 
 
 def test_a_missing_tag_fails_with_the_tag_command(lab):
     result = lab.check("tag")
     assert not result.passed
-    assert result.hint == f"Tag it: docker tag my-flask-app:v1 {lab.image()}"
+    assert result.hint == f"Tag it: docker tag {lab.source()} {lab.image()}"
 
 
 def test_no_registry_host_means_docker_hub(lab):
-    docker("tag", "my-flask-app:v1", "john123/my-flask-app:v1")
+    docker("tag", lab.source(), "john123/my-flask-app:v1")
     try:
         result = lab.check("tag")
         assert not result.passed
@@ -30,14 +30,14 @@ def test_no_registry_host_means_docker_hub(lab):
 
 
 def test_a_namespace_other_than_the_username_is_recognised(lab):
-    docker("tag", "my-flask-app:v1", f"{lab.registry}/john/my-flask-app:v1")
+    docker("tag", lab.source(), f"{lab.registry}/john/my-flask-app:v1")
     result = lab.check("tag")
     assert not result.passed
     assert "namespace 'john'" in result.message and "'john123'" in result.message
 
 
 def test_latest_instead_of_the_version_is_recognised(lab):
-    docker("tag", "my-flask-app:v1", lab.image("latest"))
+    docker("tag", lab.source(), lab.image("latest"))
     result = lab.check("tag")
     assert not result.passed
     assert "'latest'" in result.message
@@ -45,7 +45,7 @@ def test_latest_instead_of_the_version_is_recognised(lab):
 
 def test_a_non_local_registry_host_is_the_https_trap(lab):
     port = lab.registry.rsplit(":", 1)[1]
-    docker("tag", "my-flask-app:v1", f"classroom.invalid:{port}/john123/my-flask-app:v1")
+    docker("tag", lab.source(), f"classroom.invalid:{port}/john123/my-flask-app:v1")
     try:
         result = lab.check("tag")
         assert not result.passed
