@@ -210,7 +210,9 @@ def export_csv(root: Path, results: list[Graded], to: str = "grades.csv") -> Pat
         rows = list(csv.DictReader(handle))
     fields = [*(rows[0].keys() if rows else ["assignment", "student_id"]), "grading_status"]
     for row in rows:
-        row["grading_status"] = status.get((row["assignment"], row["student_id"]), "not graded now")
+        submitted = Path(root) / "submitted" / row["student_id"] / row["assignment"]
+        default = "not graded now" if submitted.is_dir() else "no submission"
+        row["grading_status"] = status.get((row["assignment"], row["student_id"]), default)
         if row["grading_status"] in ("infrastructure", "error"):
             for key in ("raw_score", "late_submission_penalty", "score"):
                 row[key] = ""
