@@ -8,7 +8,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBGRADER_INSTRUCTOR_PLUGINS := @jupyter/nbgrader:create-assignment @jupyter/nbgrader:formgrader \
 	@jupyter/nbgrader:course-list @jupyter/nbgrader:menu
 
-.PHONY: lab test setup images doctor lint clean
+.PHONY: lab test setup images doctor lint clean labs
 
 lab: images
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG)
@@ -19,6 +19,15 @@ test: images
 # The one image step: pull what the course needs, else build it offline; says which and why.
 images: setup
 	$(BIN)/grader images
+
+# Instructors: after editing a lab's text source (solutions/LAB/LAB.py), regenerate its notebook
+# and the student version in labs/ (never edit labs/ by hand; a test fails when it is stale).
+LAB_NAMES := $(notdir $(wildcard solutions/lab*))
+labs: setup
+	for lab in $(LAB_NAMES); do \
+		$(BIN)/jupytext --quiet --update --to ipynb solutions/$$lab/$$lab.py -o solutions/$$lab/$$lab.ipynb && \
+		PATH=$(abspath $(BIN)):$$PATH $(BIN)/nbgrader generate_assignment $$lab --force --log-level=WARN || exit 1; \
+	done
 
 doctor: setup
 	$(BIN)/grader doctor
