@@ -8,13 +8,17 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBGRADER_INSTRUCTOR_PLUGINS := @jupyter/nbgrader:create-assignment @jupyter/nbgrader:formgrader \
 	@jupyter/nbgrader:course-list @jupyter/nbgrader:menu
 
-.PHONY: lab test setup images doctor lint clean labs
+.PHONY: lab test setup images doctor lint clean labs bench
 
 lab: images
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG)
 
 test: images
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every benchmark, each with its baseline measured in the same run (table + bench/results/*.json).
+bench: images
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # The one image step: pull what the course needs, else build it offline; says which and why.
 images: setup

@@ -10,6 +10,7 @@ import shutil
 import string
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import checks as _checks
@@ -137,17 +138,34 @@ class Lab:
             state_dir = Path(tempfile.mkdtemp(prefix=f"lab-{lab_id}-", dir=_labs_dir()))
             labels = owner_labels()
         labels.update({LAB: lab_id, ROLE: "registry", STATE_DIR: str(state_dir)})
-        registry = ClassroomRegistry(course_images.registry, labels, host_port=port)
-        try:
-            registry.with_name(f"classroom-registry-{username or 'grading'}-{lab_id}")
-            registry.start()
-            token = new_access_token()
-            if username is not None:
-                registry.set_account(username, token)
-            config = DockerConfig.create(state_dir / "docker")
-        except BaseException:
-            remove_lab(engine, lab_id, str(state_dir))
-            raise
+        token = new_access_token()
+        registry = ClassroomRegistry(
+            course_images.registry,
+            labels,
+            host_port=port,
+            users={username: token} if username is not None else None,
+        )
+        # A throwaway lab (graded labs, grading runs) gets an app image of its own, so labs side
+        # by side on one engine never remove or retag each other's (see source()); it is built
+        # while the registry starts.
+        app_repository = APP_REPOSITORY if persistent else f"{APP_REPOSITORY}-{lab_id}"
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            own_app = None
+            if not persistent:
+                own_app = pool.submit(
+                    _images.derive_app, engine, f"{app_repository}:v1", {LAB: lab_id}
+                )
+            try:
+                registry.with_name(f"classroom-registry-{username or 'grading'}-{lab_id}")
+                registry.start()
+                config = DockerConfig.create(state_dir / "docker")
+                if own_app is not None:
+                    own_app.result()
+            except BaseException:
+                if own_app is not None:
+                    own_app.exception()  # let the build finish before removing what it made
+                remove_lab(engine, lab_id, str(state_dir))
+                raise
         lab = cls(
             username=username or "",
             token=token,
@@ -158,18 +176,10 @@ class Lab:
             state_dir=state_dir,
             images=course_images,
             persistent=persistent,
+            app_repository=app_repository,
         )
         if persistent:
             lab._save_state()
-        else:
-            # A throwaway lab (graded labs, grading runs) gets an app image of its own, so labs
-            # side by side on one engine never remove or retag each other's (see source()).
-            lab.app_repository = f"{APP_REPOSITORY}-{lab_id}"
-            try:
-                _images.derive_app(engine, lab.source(), labels={LAB: lab_id})
-            except BaseException:
-                remove_lab(engine, lab_id, str(state_dir))
-                raise
         return lab
 
     @classmethod

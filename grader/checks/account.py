@@ -12,12 +12,13 @@ def check(lab) -> Outcome:
         validate_username(lab.username)
     except InvalidUsername as error:
         return failed(error.message, error.fix)
-    if not lab.has_account(lab.username):
-        return failed(
-            f"The classroom registry has no account {lab.username!r}.",
-            "Start the lab with your username: lab = Lab.start(username=...).",
-        )
+    # A login that works proves the account exists; only a refusal needs the htpasswd file read.
     if not lab.hub.authenticates(lab.username, lab.token):
+        if not lab.has_account(lab.username):
+            return failed(
+                f"The classroom registry has no account {lab.username!r}.",
+                "Start the lab with your username: lab = Lab.start(username=...).",
+            )
         return failed(
             f"The registry does not accept the access token issued to {lab.username!r}.",
             "Start the lab again to get a new account and token.",

@@ -27,7 +27,7 @@ def first_answering(urls: list[str], deadline: float = 10.0) -> str | None:
                 continue
         if time.monotonic() > end:
             return None
-        time.sleep(0.1)
+        time.sleep(0.01)
 
 
 def fetch(urls: list[str], timeout: float = 3.0) -> tuple[str, int, str] | None:

@@ -186,6 +186,7 @@ class ClassroomRegistry(DockerContainer):
         host_port: int | None = None,
         grader_account: tuple[str, str] | None = None,
         accounts: dict[str, str] | None = None,
+        users: dict[str, str] | None = None,
     ) -> None:
         super().__init__(image)
         self.accounts: dict[str, str] = dict(accounts or {})
@@ -214,6 +215,8 @@ class ClassroomRegistry(DockerContainer):
         self.ports[f"{self.PORT}/tcp"] = ("127.0.0.1", host_port) if host_port else ("127.0.0.1",)
         self.with_kwargs(labels=labels)
         self.accounts.setdefault(self.grader_account[0], _htpasswd_line(*self.grader_account))
+        for username, secret in (users or {}).items():  # in the file before the first request
+            self.accounts[username] = _htpasswd_line(username, secret)
         self.with_copy_into_container(self._htpasswd_bytes(), self.HTPASSWD)
         self._api: RegistryAPI | None = None
 
