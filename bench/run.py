@@ -26,6 +26,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from grader.tables import text_table
+
 from . import workloads
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -77,13 +79,7 @@ def table(figures: list[dict]) -> str:
         ]
         for f in figures
     ]
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-        for r in [header, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table(header, rows)
 
 
 def _machine() -> dict:

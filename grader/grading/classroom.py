@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput
+from ..tables import text_table
 
 # What our own infrastructure errors and the engine's connection failures look like in
 # nbgrader's log: a run that ends so is the environment's fault, never the student's.
@@ -242,13 +243,7 @@ def summary(results: list[Graded]) -> str:
             else:
                 row.append("INFRA" if graded.status == "infrastructure" else "ERROR")
         rows.append([*row, ", ".join(failed) or "-"])
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-        for r in [header, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return text_table(header, rows)
 
 
 def progress_bar(stream) -> Callable[[int, int, Graded], None]:
