@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import threading
 import time
@@ -21,6 +22,8 @@ from ..errors import InfrastructureError, InvalidInput
 
 PROGRAM = "docker"
 NO_SHELL = "Commands here run without a shell, one docker command at a time"
+STOP_GRACE_SECONDS = 5.0
+"""How long a stopped command has to end after its interrupt before it is killed."""
 
 
 class CommandRefused(InvalidInput):
@@ -230,10 +233,15 @@ def run(
         ) from None
 
     def stop() -> bool:
-        """Stop the command; False if it had ended already."""
+        """Stop the command as Ctrl-C in a terminal would (the docker client passes it on to a
+        container it runs), and kill it if it is still there after a grace period. False if it
+        had ended already."""
         if process.poll() is not None:
             return False
-        process.terminate()
+        process.send_signal(signal.SIGINT)
+        killer = threading.Timer(STOP_GRACE_SECONDS, _kill_if_running, (process,))
+        killer.daemon = True
+        killer.start()
         return True
 
     timer = threading.Timer(timeout, stop) if timeout else None
@@ -265,3 +273,8 @@ def run(
             timer.cancel()
         process.stdout.close()
     return CommandResult(tuple(argv), exit_status, time.perf_counter() - started, "\n".join(lines))
+
+
+def _kill_if_running(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()

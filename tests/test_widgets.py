@@ -1,0 +1,252 @@
+"""The lessons' widgets, driven in this process the way a front end would (clicks included),
+against the real engine, registry and docker CLI. What they show is read from their state."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from ipywidgets.embed import embed_data
+
+from grader import hubview, lessons
+from grader.infra import commands
+from grader.infra.engine import ENGINE_FIX
+from grader.widgets import (
+    CatchUp,
+    CheckButton,
+    CommandRunner,
+    DoctorPanel,
+    HubView,
+    LifecycleTracker,
+    LoginWidget,
+    Quiz,
+    VerifyForm,
+)
+from tests.learners import learner_lab, pushed
+
+pytestmark = [pytest.mark.docker]
+
+
+@pytest.fixture(scope="module")
+def lab():
+    with learner_lab("lessonsw") as started:
+        yield started
+
+
+def state_text(widget) -> str:
+    """Everything the widget's models hold, as a front end would receive it."""
+    return json.dumps(embed_data(views=[widget])["manager_state"])
+
+
+def output_text(runner: CommandRunner) -> str:
+    return "".join(o.get("text", "") for o in runner._out.outputs)
+
+
+def wait_until(condition, what: str, seconds: float = 120) -> None:
+    """Wait for something a background thread does (a bound on waiting, not on speed)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+# --- the command runner --------------------------------------------------------------------------
+
+
+def test_the_runner_streams_the_output_then_shows_exit_status_and_duration(engine):
+    image = engine.image("my-flask-app:v1")
+    runner = CommandRunner("docker image inspect --format '{{.Id}}' my-flask-app:v1")
+    result = runner.run()
+    assert result.ok and runner.lines == [image.id]
+    assert output_text(runner) == image.id + "\n"  # the kernel side of the one Output
+    assert 'data-exit="0"' in runner._status.value and " s</span>" in runner._status.value
+
+
+def test_a_failing_command_shows_its_exit_status():
+    runner = CommandRunner("docker image inspect lessons-no-such-image:v0")
+    assert runner.run().exit_status == 1
+    assert 'data-exit="1"' in runner._status.value
+    assert "No such image" in output_text(runner)
+
+
+def test_a_refused_command_shows_why_and_runs_nothing():
+    runner = CommandRunner("docker images | grep flask")
+    assert runner.run() is None
+    assert "`|`" in runner.refusal and "Not run" in runner._status.value
+    assert runner.lines == [] and runner._out.outputs == ()
+
+
+def test_the_run_button_runs_in_the_background_and_stop_interrupts_it(engine):
+    from grader.infra import images
+
+    image = images.ensure(engine, log=lambda _: None).base
+    name = "lessons-widget-stop-probe"
+    runner = CommandRunner(
+        f"docker run --rm --name {name} {image} python3 -u -c "
+        "\"import time; print('serving'); time.sleep(600)\""
+    )
+    try:
+        runner._run_button.click()
+        wait_until(lambda: "serving" in runner.lines, "the first line")
+        assert runner.running and runner.result is None and runner._run_button.disabled
+        runner._stop_button.click()
+        runner.wait(120)
+    finally:
+        engine.remove_container(name)
+    assert not runner.running and runner.result.exit_status != 0
+    assert not runner._run_button.disabled
+
+
+def test_an_edited_command_is_what_runs():
+    runner = CommandRunner("docker version --format '{{.Client.Os}}'")
+    runner.command = "docker version --format '{{.Client.Arch}}'"
+    runner.run()
+    assert runner.result.argv[-1] == "{{.Client.Arch}}"
+
+
+# --- login ---------------------------------------------------------------------------------------
+
+
+def test_the_login_widget_sends_the_token_on_standard_input_and_never_shows_it(lab):
+    commands.run(f"docker logout {lab.registry}")
+    assert not lab.check("login").passed
+    login = LoginWidget(lab)
+    result = login.run()
+    assert result.ok and "Login Succeeded" in login.output
+    assert lab.check("login").passed
+    assert login.command == f"docker login {lab.registry} -u {lab.username} --password-stdin"
+    encoded = base64.b64encode(f"{lab.username}:{lab.token}".encode()).decode()
+    shown = state_text(login) + login.output + login.command
+    assert lab.token not in shown and encoded not in shown
+    assert login._command.disabled  # the command cannot be edited into something else
+
+
+# --- checks, the hub, the lifecycle ---------------------------------------------------------------
+
+
+def test_the_check_button_shows_the_verdict_and_checks_again(lab):
+    pushed(lab)
+    copy = lessons.local_copy(lab)
+    button = CheckButton(lab, "pull")
+    assert not button.result.passed
+    assert 'data-passed="false"' in button._verdict.value and "Hint:" in button._verdict.value
+    for line in copy.remove_commands():
+        commands.run(line)
+    commands.run(f"docker pull {lab.image()}")
+    commands.run(copy.restore_command())
+    button._check_button.click()
+    assert button.result.passed and button.checks == 2
+    assert 'data-count="2"' in button._verdict.value
+    assert 'data-check="pull" data-passed="true"' in button._verdict.value
+
+
+def test_the_hub_view_shows_the_repository_and_refreshes_after_a_push(lab):
+    pushed(lab)
+    hub = HubView(lab)
+    assert hub.repository.tag("v1.0.9") is None
+    commands.run(f"docker tag my-flask-app:v1 {lab.image('v1.0.9')}")
+    push = CommandRunner(f"docker push {lab.image('v1.0.9')}", on_done=hub.refresh)
+    push.run()
+    manifest = lab.hub.manifest(f"{lab.username}/my-flask-app", "v1.0.9")
+    shown = hub.repository.tag("v1.0.9")
+    assert shown.digest == manifest.digest and shown.size == manifest.size
+    assert shown.pushed is not None and hub.repository.tags[0].name == "v1.0.9"
+    assert f"digest: {manifest.digest}" in push.output  # the line docker push printed
+    page = hub._page.value
+    assert manifest.digest in page and shown.size_text in page and "Private" in page
+    assert f"{lab.username}/my-flask-app" in page
+
+
+def test_the_verify_form_checks_what_was_typed(lab):
+    pushed(lab)
+    form = VerifyForm(lab)
+    assert not form.submit("sha256:0123456789abcdef", "1 MB").passed
+    assert 'data-passed="false"' in form._verdict.value
+    v1 = hubview.repository(lab).tag("v1")
+    assert form.submit(v1.digest, v1.size_text).passed
+    assert 'data-check="verify" data-passed="true"' in form._verdict.value
+
+
+TRACKER_IN_A_NEW_KERNEL = textwrap.dedent(
+    """
+    import json
+    from grader import Lab
+    from grader.widgets import LifecycleTracker
+    lab = Lab.start(username="lessonsw", persistent=True)
+    tracker = LifecycleTracker(lab)
+    print(json.dumps({s.name: s.done for s in tracker.stages}))
+    lab.stop()
+    """
+)
+
+
+def test_the_lifecycle_tracker_lights_passed_stages_and_survives_a_kernel_restart(lab):
+    pushed(lab)
+    lab.check("run")  # not started: stays unlit
+    tracker = LifecycleTracker(lab)
+    lit = {stage.name: stage.done for stage in tracker.stages}
+    assert lit["Build"] and lit["Tag"] and lit["Push"] and not lit["Run"]
+    assert 'data-stage="Push" data-done="true"' in tracker._stages.value
+    assert 'data-stage="Run" data-done="false"' in tracker._stages.value
+
+    done = subprocess.run(
+        [sys.executable, "-c", TRACKER_IN_A_NEW_KERNEL], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == lit
+
+
+# --- a lesson opened out of order ------------------------------------------------------------------
+
+
+def test_catch_up_says_which_steps_are_missing_and_does_them_for_real():
+    with learner_lab("lessonsc") as fresh:
+        catch_up = CatchUp(fresh, through="push")
+        assert [step.check for step in catch_up.missing] == ["login", "tag", "push"]
+        summary = catch_up._summary.value
+        assert "lesson 02-login" in summary and "lesson 03-tag" in summary
+        assert "lesson 04-push" in summary and 'data-missing="login tag push"' in summary
+
+        catch_up._do_button.click()
+        catch_up.wait(600)
+        assert [r.name for r in catch_up.results] == ["login", "tag", "push"]
+        assert all(r.passed for r in catch_up.results)
+        assert catch_up.missing == [] and 'data-missing=""' in catch_up._summary.value
+        log = "\n".join(catch_up.lines)
+        assert f"$ docker push {fresh.image()}" in log and "digest: sha256:" in log
+        assert fresh.token not in log + state_text(catch_up)
+
+
+# --- the welcome lesson and the review ---------------------------------------------------------------
+
+
+def test_the_doctor_panel_says_ready_when_the_engine_answers():
+    panel = DoctorPanel()
+    assert panel.ready and "Ready: the course can run." in panel._report.value
+
+
+@pytest.mark.parametrize("host", ["unix:///nonexistent/docker.sock"])
+def test_the_doctor_panel_shows_the_fix_when_there_is_no_engine(monkeypatch, host):
+    monkeypatch.setenv("DOCKER_HOST", host)
+    panel = DoctorPanel()
+    assert not panel.ready
+    assert "NOT REACHABLE" in panel._report.value and "Not ready" in panel._report.value
+    assert "docker info" in panel._report.value and ENGINE_FIX.split(":")[0] in panel._report.value
+
+
+def test_the_quiz_marks_the_answers_with_the_plain_function():
+    quiz = Quiz()
+    quiz.choose(*[q.answer for q in quiz.questions])
+    assert all(mark.correct for mark in quiz.check())
+    assert 'data-score="6/6"' in quiz._feedback.value
+    quiz.choose(*[(q.answer + 1) % len(q.options) for q in quiz.questions[:-1]], None)
+    quiz._check_button.click()
+    assert not any(mark.correct for mark in quiz.marks)
+    assert 'data-score="0/6"' in quiz._feedback.value
+    assert "not quite" in quiz._feedback.value and "not answered" in quiz._feedback.value
