@@ -11,7 +11,7 @@ NBGRADER_INSTRUCTOR_PLUGINS := @jupyter/nbgrader:create-assignment @jupyter/nbgr
 .PHONY: lab test setup images doctor lint clean labs bench
 
 lab: images
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) notebooks/00-welcome.ipynb
 
 test: images
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -40,7 +40,7 @@ lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 # The virtual environment is made once and refreshed whenever pyproject.toml changes.
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/jupyter labextension disable --level=sys_prefix $(NBGRADER_INSTRUCTOR_PLUGINS) >/dev/null 2>&1
 	$(BIN)/jupyter labextension lock --level=sys_prefix $(NBGRADER_INSTRUCTOR_PLUGINS) >/dev/null 2>&1
 	touch $@
+
+# JupyterLab settings for learners (jupyter/README.md): no news toast, no update check.
+$(VENV)/etc/jupyter/labconfig/default_setting_overrides.json: jupyter/labconfig/default_setting_overrides.json $(VENV)/.installed
+	mkdir -p $(@D)
+	cp $< $@
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
