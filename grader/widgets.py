@@ -123,11 +123,12 @@ class CommandRunner(_Shown, w.VBox):
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def run(self) -> CommandResult | None:
+    def run(self) -> None:
         """Show the widget (if it is not yet shown) and run the command, waiting for the end.
-        Returns the result, or None if the command was refused."""
+        What it did is then in ``result`` (None if it was refused: ``refusal`` says why).
+        Returns nothing, so a cell ending with ``runner.run()`` shows the widget only."""
         self._show()
-        return self._execute()
+        self._execute()
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for a run started by the Run button to end."""
@@ -230,6 +231,7 @@ class CheckButton(_Shown, w.VBox):
         self._verdict.add_class("course-verdict")
         self._check_button.on_click(self._on_check_button_click)
         super().__init__([self._check_button, self._verdict])
+        self.add_class("course-check-button")
         self.check()
 
     def check(self) -> CheckResult:
@@ -414,10 +416,11 @@ class CatchUp(_Shown, w.VBox):
         self._do_button.layout.display = None
         return self.missing
 
-    def do_it(self) -> list[CheckResult]:
-        """Do the missing steps now (waits for the end), then look again."""
+    def do_it(self) -> None:
+        """Do the missing steps now (waits for the end), then look again; the checks' results
+        are then in ``results``."""
         self._show()
-        return self._execute()
+        self._execute()
 
     def wait(self, timeout: float | None = None) -> None:
         if self._thread is not None:

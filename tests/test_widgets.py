@@ -62,23 +62,24 @@ def wait_until(condition, what: str, seconds: float = 120) -> None:
 def test_the_runner_streams_the_output_then_shows_exit_status_and_duration(engine):
     image = engine.image("my-flask-app:v1")
     runner = CommandRunner("docker image inspect --format '{{.Id}}' my-flask-app:v1")
-    result = runner.run()
-    assert result.ok and runner.lines == [image.id]
+    runner.run()
+    assert runner.result.ok and runner.lines == [image.id]
     assert output_text(runner) == image.id + "\n"  # the kernel side of the one Output
     assert 'data-exit="0"' in runner._status.value and " s</span>" in runner._status.value
 
 
 def test_a_failing_command_shows_its_exit_status():
     runner = CommandRunner("docker image inspect lessons-no-such-image:v0")
-    assert runner.run().exit_status == 1
+    runner.run()
+    assert runner.result.exit_status == 1
     assert 'data-exit="1"' in runner._status.value
     assert "No such image" in output_text(runner)
 
 
 def test_a_refused_command_shows_why_and_runs_nothing():
     runner = CommandRunner("docker images | grep flask")
-    assert runner.run() is None
-    assert "`|`" in runner.refusal and "Not run" in runner._status.value
+    runner.run()
+    assert runner.result is None and "`|`" in runner.refusal and "Not run" in runner._status.value
     assert runner.lines == [] and runner._out.outputs == ()
 
 
@@ -117,8 +118,8 @@ def test_the_login_widget_sends_the_token_on_standard_input_and_never_shows_it(l
     commands.run(f"docker logout {lab.registry}")
     assert not lab.check("login").passed
     login = LoginWidget(lab)
-    result = login.run()
-    assert result.ok and "Login Succeeded" in login.output
+    login.run()
+    assert login.result.ok and "Login Succeeded" in login.output
     assert lab.check("login").passed
     assert login.command == f"docker login {lab.registry} -u {lab.username} --password-stdin"
     encoded = base64.b64encode(f"{lab.username}:{lab.token}".encode()).decode()

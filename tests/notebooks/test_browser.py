@@ -1,0 +1,148 @@
+"""A real browser: JupyterLab served on localhost, Debian's Chromium driven by Playwright. A
+lesson is opened and run, then a command runner's Run button and a Check button are clicked,
+and the real command output and a passing verdict appear in the page (screenshots of each are
+kept in test-artifacts/)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from grader import Lab, lessons
+from grader.infra import net
+
+pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
+"""Debian's Chromium (.ci/run installs it); Playwright's own browser download is never used."""
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+LEARNER = "lessonsb"
+WAIT_MS = 300_000
+"""How long to wait for the page (a bound on waiting, not on speed)."""
+
+
+@pytest.fixture
+def learner():
+    """A learner who has done lessons 01-03 (logged in and tagged), ready for 04-push."""
+    Lab.reset(LEARNER)
+    lab = Lab.start(username=LEARNER, persistent=True)
+    try:
+        results = lessons.catch_up(lab, "tag", log=lambda _: None)
+        assert all(r.passed for r in results), results
+    finally:
+        lab.stop()
+    yield LEARNER
+    Lab.reset(LEARNER)
+
+
+@pytest.fixture
+def jupyterlab(tmp_path, learner):
+    """``jupyter-lab`` on a free localhost port, with Jupyter's folders of its own and the
+    course's learner settings; stopped (by its PID) at the end."""
+    config = tmp_path / "config"
+    (config / "labconfig").mkdir(parents=True)
+    shutil.copy(ROOT / "jupyter/labconfig/default_setting_overrides.json", config / "labconfig")
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+        IPYTHONDIR=str(tmp_path / "ipython"),
+        COURSE_USERNAME=learner,
+    )
+    env.pop("DOCKER_CONFIG", None)
+    port, token = net.free_port(), secrets.token_hex(16)
+    log = open(tmp_path / "jupyter-lab.log", "w")  # noqa: SIM115 (closed at the end)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jupyter-lab"), "--no-browser", "--ip", "127.0.0.1",
+         "--port", str(port), f"--ServerApp.token={token}", "--allow-root",
+         f"--ServerApp.root_dir={ROOT}"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, (tmp_path / "jupyter-lab.log").read_text()
+            try:
+                if requests.get(f"{url}/api/status?token={token}", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, "jupyter-lab did not answer"
+            time.sleep(0.2)
+        yield url, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def test_a_lesson_runs_in_jupyterlab_and_its_run_and_check_buttons_work(jupyterlab):
+    from playwright.sync_api import expect, sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: `apt-get install chromium`, or set COURSE_CHROMIUM"
+        )
+
+    url, token = jupyterlab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(WAIT_MS)
+            page.goto(f"{url}/lab/tree/notebooks/04-push.ipynb?token={token}")
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+            page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+
+            # Run the whole lesson, as a learner would: Run > Run All Cells.
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+            page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+            verdict = '.grader-result[data-check="push"][data-passed="true"]'
+            page.wait_for_selector(verdict)
+            page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+
+            # The first command runner (docker push) ran with the lesson; press its Run button.
+            runner = page.locator(".course-command-runner").first
+            expect(runner.locator('.course-exit[data-run="1"][data-exit="0"]')).to_be_visible()
+            runner.locator("button.course-run").click()
+            expect(runner.locator('.course-exit[data-run="2"][data-exit="0"]')).to_be_visible()
+            output = runner.locator(".course-output")
+            expect(output).to_contain_text("Layer already exists")
+            expect(output).to_contain_text("v1: digest: sha256:")
+            runner.scroll_into_view_if_needed()
+            runner.screenshot(path=str(ARTIFACTS / "browser-command-runner.png"))
+
+            # The push check: press Check, and the new verdict (the second) passes.
+            check = page.locator(".course-check-button").filter(
+                has=page.locator('[data-check="push"]')
+            )
+            check.locator("button.course-check").click()
+            expect(check.locator(f'[data-count="2"] {verdict}')).to_be_visible()
+            expect(check).to_contain_text("Push the image")
+            expect(check).to_contain_text("and it is your image")
+            check.scroll_into_view_if_needed()
+            check.screenshot(path=str(ARTIFACTS / "browser-check-button.png"))
+            page.screenshot(path=str(ARTIFACTS / "browser-lesson.png"))
+        finally:
+            browser.close()
