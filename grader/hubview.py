@@ -79,18 +79,20 @@ class HubRepository:
         head += "</div>"
         if not self.tags:
             return head + "<p>No tags yet: nothing has been pushed to this repository.</p></div>"
+        cell = '<td style="white-space:nowrap;text-align:left">'
         rows = "".join(
             f'<tr class="hub-tag" data-tag="{html.escape(t.name)}">'
-            f"<td><b>{html.escape(t.name)}</b></td>"
-            f"<td>{html.escape(t.size_text)}</td>"
-            f"<td>{html.escape(t.pushed_text())}</td>"
-            f'<td><code title="{html.escape(t.digest)}">{html.escape(t.digest)}</code></td></tr>'
+            f"{cell}<b>{html.escape(t.name)}</b></td>"
+            f"{cell}{html.escape(t.size_text)}</td>"
+            f"{cell}{html.escape(t.pushed_text())}</td>"
+            f'{cell}<code title="{html.escape(t.digest)}">{html.escape(t.digest)}</code></td></tr>'
             for t in self.tags
         )
-        return (
-            f"{head}<table><thead><tr><th>Tag</th><th>Compressed size</th>"
-            f"<th>Last pushed</th><th>Digest</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        header = "".join(
+            f'<th style="white-space:nowrap;text-align:left">{name}</th>'
+            for name in ("Tag", "Compressed size", "Last pushed", "Digest")
         )
+        return f"{head}<table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>"
 
 
 def repository(lab, name: str = APP_REPOSITORY) -> HubRepository:
