@@ -106,6 +106,10 @@ def test_a_lesson_runs_in_jupyterlab_and_its_run_and_check_buttons_work(jupyterl
 
     url, token = jupyterlab
     ARTIFACTS.mkdir(exist_ok=True)
+    # The course's learner settings are in effect: no news toast over the lesson.
+    plugin = "@jupyterlab/apputils-extension:notification"
+    schema = requests.get(f"{url}/lab/api/settings/{plugin}?token={token}", timeout=30).json()
+    assert schema["schema"]["properties"]["fetchNews"]["default"] == "false"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
