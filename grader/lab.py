@@ -32,7 +32,7 @@ from .infra.registry import ClassroomRegistry, RegistryAPI, RegistryRequest, req
 from .names import parse_reference, validate_username
 from .result import CheckResult
 
-APP_REPOSITORY = "my-flask-app"
+APP_REPOSITORY = _images.APP_REPOSITORY
 GRADING_ENV = "GRADER_LAB"
 """Set by a grading run for the kernel it starts: the path of the lab to attach to."""
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
@@ -148,7 +148,7 @@ class Lab:
         # A throwaway lab (graded labs, grading runs) gets an app image of its own, so labs side
         # by side on one engine never remove or retag each other's (see source()); it is built
         # while the registry starts.
-        app_repository = APP_REPOSITORY if persistent else f"{APP_REPOSITORY}-{lab_id}"
+        app_repository = APP_REPOSITORY if persistent else _images.own_app_repository(lab_id)
         with ThreadPoolExecutor(max_workers=1) as pool:
             own_app = None
             if not persistent:
@@ -256,7 +256,6 @@ class Lab:
                 state["registry_image"],
                 labels={},
                 grader_account=tuple(state["grader_account"]),
-                accounts=state["accounts"],
             ).attach(container.id)
         except (OSError, ValueError, KeyError, StopIteration):
             for container in containers:
@@ -293,7 +292,6 @@ class Lab:
             "registry_image": self.images.registry,
             "token": self.token,
             "grader_account": list(self._registry.grader_account),
-            "accounts": self._registry.accounts,
         }
         path = self._state_dir / "state.json"
         path.write_text(json.dumps(state, indent=1))
@@ -324,11 +322,6 @@ class Lab:
             return
         for config in self.other_docker_configs():
             config.logout(self.registry)  # a login made from a terminal during the lab
-        if self.app_repository != APP_REPOSITORY:  # the names a grading run gave this lab alone
-            for image in self.engine.images():
-                for tag in image.tags:
-                    if tag.startswith(self.app_repository + ":"):
-                        self.engine.remove_image(tag)
         remove_lab(self.engine, self.lab_id, str(self._state_dir))
 
     def __enter__(self) -> Lab:

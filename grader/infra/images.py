@@ -27,7 +27,8 @@ Log = Callable[[str], None]
 
 REGISTRY_IMAGE = os.environ.get("COURSE_REGISTRY_IMAGE", "registry:2")
 BASE_IMAGE = os.environ.get("COURSE_BASE_IMAGE", "python:3.12-slim")
-APP_IMAGE = "my-flask-app:v1"
+APP_REPOSITORY = "my-flask-app"
+APP_IMAGE = f"{APP_REPOSITORY}:v1"
 OFFLINE_REGISTRY_IMAGE = "publishing-course/registry:2.8-debian"
 OFFLINE_BASE_IMAGE = "publishing-course/python:3-bookworm"
 REGISTRY_BINARY = os.environ.get("COURSE_REGISTRY_BINARY", "/usr/bin/docker-registry")
@@ -206,6 +207,11 @@ def build_app(engine: Engine, base: str, ref: str, labels: dict) -> None:
             for key, value in labels.items():
                 dockerfile.write(f'LABEL {key}="{value}"\n')
         engine.build(context, ref, {"BASE_IMAGE": base})
+
+
+def own_app_repository(lab_id: str) -> str:
+    """The app repository of a throwaway lab's own: ``my-flask-app-LABID``."""
+    return f"{APP_REPOSITORY}-{lab_id}"
 
 
 def derive_app(engine: Engine, ref: str, labels: dict) -> None:

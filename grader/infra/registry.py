@@ -185,12 +185,12 @@ class ClassroomRegistry(DockerContainer):
         labels: dict,
         host_port: int | None = None,
         grader_account: tuple[str, str] | None = None,
-        accounts: dict[str, str] | None = None,
         users: dict[str, str] | None = None,
     ) -> None:
         super().__init__(image)
-        self.accounts: dict[str, str] = dict(accounts or {})
-        """``{username: htpasswd line}``: what the registry's htpasswd file holds."""
+        self.accounts: dict[str, str] = {}
+        """``{username: htpasswd line}``: what this object wrote to the htpasswd file (attach()
+        reads the file instead)."""
         self._htpasswd_mtime = 0
         self.host_port_request = host_port
         self.host_port = 0
