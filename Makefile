@@ -13,8 +13,17 @@ NBGRADER_INSTRUCTOR_PLUGINS := @jupyter/nbgrader:create-assignment @jupyter/nbgr
 lab: images
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) notebooks/00-welcome.ipynb
 
+# TEST_ENGINES: more engines (DOCKER_HOST addresses) to run the engine-facing tests against after
+# the whole suite has run on the default one; .ci/run names a modern engine with the containerd
+# image store here (see .ci/start-modern-docker).
+TEST_ENGINES ?=
 test: images
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@for host in $(TEST_ENGINES); do \
+		echo "== the engine-facing tests again, on $$host"; \
+		DOCKER_HOST=$$host $(BIN)/grader images && \
+		DOCKER_HOST=$$host $(BIN)/python -m pytest -m docker $(PYTEST_ARGS) || exit 1; \
+	done
 
 # Every benchmark, each with its baseline measured in the same run (table + bench/results/*.json).
 bench: images
