@@ -74,6 +74,7 @@ class Lab:
         self.app_repository = app_repository
         """The local repository of the app image the lab starts from (see :meth:`source`)."""
         self._registry = registry
+        registry.api.platform = engine.platform  # an index is read for this engine's platform
         self._state_dir = state_dir
         self._previous_docker_config = os.environ.get("DOCKER_CONFIG")
         self._stopped = False

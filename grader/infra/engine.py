@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -23,16 +27,71 @@ ENGINE_FIX = (
 )
 
 
+CLASSIC = "classic"
+CONTAINERD = "containerd"
+BUILDKIT = "BuildKit"
+LEGACY = "legacy builder"
+_ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What kind of engine the learner has: the facts on which checks and lessons differ."""
+
+    version: str
+    image_store: str
+    """:data:`CLASSIC` (graph drivers such as overlay2: Docker Engine up to 28, Debian's 20.10)
+    or :data:`CONTAINERD` (the containerd image store: Docker Desktop 4.34+, Engine 29)."""
+    storage_driver: str
+    builder: str
+    """What ``docker build`` uses here: :data:`BUILDKIT` or :data:`LEGACY`."""
+    os: str
+    architecture: str
+    """As registries name it: ``amd64``, ``arm64``, …"""
+    desktop: bool = False
+    """Docker Desktop (its VM), rather than an engine on this machine."""
+
+    @property
+    def containerd_store(self) -> bool:
+        return self.image_store == CONTAINERD
+
+    @property
+    def platform(self) -> str:
+        return f"{self.os}/{self.architecture}"
+
+    def describe(self) -> str:
+        store = "the containerd image store" if self.containerd_store else "the classic image store"
+        return f"Docker {self.version} ({self.platform}), {store} ({self.storage_driver}), {self.builder}"
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    """One line of the engine's own event log (``docker events``)."""
+
+    time_ns: int
+    type: str
+    action: str
+    """``pull``, ``push``, ``tag``, ``untag``, ``delete``, ``start``, …"""
+    actor: str
+    """The image ID, or a reference for pull and push events, or a container ID."""
+    name: str
+    """The ``name`` attribute: the reference an image event concerns."""
+
+
 @dataclass(frozen=True)
 class LocalImage:
     """An image in the engine's store."""
 
     id: str
-    """``sha256:…``: the image ID, which is the digest of its config."""
+    """``sha256:…``: the image ID. On the classic store it is the digest of the image's config;
+    on the containerd store it is the digest of its manifest or index (what ``docker push``
+    prints). Compare it with a registry's image through :meth:`Manifest.identifies`."""
     tags: tuple[str, ...]
     repo_digests: tuple[str, ...]
     """``repo@sha256:…`` entries the engine recorded on push and pull."""
     size: int
+    """``docker image inspect``'s Size: the unpacked size on the classic store, about the
+    compressed content on the containerd store (see :meth:`Engine.listed_size`)."""
     labels: dict = field(default_factory=dict)
 
 
@@ -95,8 +154,68 @@ class Engine:
         self.client.close()
 
     def version(self) -> str:
-        with _engine_errors("asking its version"):
-            return self.client.version().get("Version", "?")
+        return self.info.version
+
+    @functools.cached_property
+    def _info(self) -> dict:
+        with _engine_errors("asking what it is"):
+            return self.client.info()
+
+    @property
+    def platform(self) -> str:
+        """``os/architecture`` as registries name it, e.g. ``linux/amd64``."""
+        arch = str(self._info.get("Architecture") or "")
+        return f"{self._info.get('OSType') or 'linux'}/{_ARCHITECTURES.get(arch, arch)}"
+
+    @functools.cached_property
+    def info(self) -> EngineInfo:
+        """The engine's version, image store, builder and platform (asked once)."""
+        info = self._info
+        driver_status = {str(k): str(v) for k, v in (info.get("DriverStatus") or []) if k}
+        containerd = driver_status.get("driver-type") == "io.containerd.snapshotter.v1"
+        arch = str(info.get("Architecture") or "")
+        return EngineInfo(
+            version=str(info.get("ServerVersion") or "?"),
+            image_store=CONTAINERD if containerd else CLASSIC,
+            storage_driver=str(info.get("Driver") or "?"),
+            builder=cli_builder(),
+            os=str(info.get("OSType") or "linux"),
+            architecture=_ARCHITECTURES.get(arch, arch),
+            desktop="desktop" in str(info.get("OperatingSystem") or "").lower(),
+        )
+
+    def events(self, since_ns: int, type: str = "image") -> list[EngineEvent]:
+        """The engine's own events of ``type`` since ``since_ns`` (nanoseconds since the
+        epoch), oldest first. The engine keeps its last 256 events or so."""
+        until_ns = time.time_ns() + 50_000_000
+        with _engine_errors("reading its events"):
+            stream = self.client.api.events(
+                since=_seconds(max(since_ns, 10**9)),
+                until=_seconds(until_ns),
+                filters={"type": type},
+                decode=True,
+            )
+            found = []
+            for event in stream:
+                actor = event.get("Actor") or {}
+                found.append(
+                    EngineEvent(
+                        time_ns=int(event.get("timeNano") or event.get("time", 0) * 10**9),
+                        type=event.get("Type", ""),
+                        action=event.get("Action", ""),
+                        actor=actor.get("ID", ""),
+                        name=(actor.get("Attributes") or {}).get("name", ""),
+                    )
+                )
+        return found
+
+    def listed_size(self, ref: str) -> int | None:
+        """The size ``docker images`` shows for ``ref``: unpacked on the classic store; unpacked
+        plus the compressed content on the containerd store."""
+        with _engine_errors(f"listing {ref}"):
+            for summary in self.client.api.images(name=ref):
+                return int(summary.get("Size") or 0)
+        return None
 
     # images -----------------------------------------------------------------------------------
 
@@ -144,22 +263,30 @@ class Engine:
                 raise ImageUnavailable(f"Pulling {ref} failed: {_short(error)}", "") from None
 
     def build(self, context: str, tag: str, buildargs: dict | None = None) -> list[str]:
-        """Build ``context`` (a folder with a Dockerfile) as ``tag``; return the build log."""
-        lines: list[str] = []
-        with _engine_errors(f"building {tag}"):
-            try:
-                for chunk in self.client.api.build(
-                    path=context, tag=tag, buildargs=buildargs or {}, rm=True, decode=True
-                ):
-                    if "stream" in chunk:
-                        lines.append(chunk["stream"].rstrip("\n"))
-                    if "error" in chunk:
-                        raise ImageUnavailable(
-                            f"Building {tag} failed: {chunk['error'].strip()}",
-                            "Read the build log above; " + "\n".join(lines[-5:]),
-                        )
-            except docker.errors.APIError as error:
-                raise ImageUnavailable(f"Building {tag} failed: {_short(error)}", "") from None
+        """Build ``context`` (a folder with a Dockerfile) as ``tag`` the way a learner's
+        ``docker build`` does (BuildKit where the CLI has it, else the legacy builder); return
+        the build's output lines."""
+        argv = [_docker_cli(), "build", "-t", tag]
+        for key, value in (buildargs or {}).items():
+            argv += ["--build-arg", f"{key}={value}"]
+        # The CLI reaches the engine the SDK does: both read DOCKER_HOST.
+        env = dict(os.environ, BUILDKIT_PROGRESS="plain")
+        try:
+            done = subprocess.run(
+                [*argv, context], capture_output=True, text=True, timeout=900, env=env
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise ImageUnavailable(f"Building {tag} failed: {error}", "") from None
+        lines = (done.stdout + done.stderr).splitlines()
+        if done.returncode != 0:
+            if any("Cannot connect to the Docker daemon" in line for line in lines):
+                raise EngineUnavailable(
+                    f"The Docker engine did not answer while building {tag}.", ENGINE_FIX
+                )
+            raise ImageUnavailable(
+                f"Building {tag} failed (exit {done.returncode}).",
+                "The build's last lines:\n" + "\n".join(lines[-8:]),
+            )
         return lines
 
     def import_image(self, tarball, ref: str, changes: list[str]) -> None:
@@ -233,6 +360,35 @@ class Engine:
                     volume.remove(force=True)
                     removed.append(f"volume {volume.name}")
         return removed
+
+
+def _seconds(ns: int) -> str:
+    """Nanoseconds as the engine's ``seconds.nanoseconds`` timestamp."""
+    return f"{ns // 10**9}.{ns % 10**9:09d}"
+
+
+def _docker_cli() -> str:
+    return shutil.which("docker") or "docker"
+
+
+def cli_builder() -> str:
+    """What the docker CLI builds with: BuildKit (the buildx plugin) unless it is missing or
+    ``DOCKER_BUILDKIT=0`` asks for the legacy builder."""
+    if os.environ.get("DOCKER_BUILDKIT", "").strip().lower() in ("0", "false"):
+        return LEGACY
+    return _buildx_answers(_docker_cli())
+
+
+@functools.lru_cache(maxsize=8)
+def _buildx_answers(cli: str) -> str:
+    """Whether ``docker buildx`` works (asked once per process: it takes ~0.1 s)."""
+    try:
+        done = subprocess.run(
+            [cli, "buildx", "version"], capture_output=True, text=True, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return LEGACY
+    return BUILDKIT if done.returncode == 0 else LEGACY
 
 
 def _local_image(image) -> LocalImage:

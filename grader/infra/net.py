@@ -39,3 +39,34 @@ def fetch(urls: list[str], timeout: float = 3.0) -> tuple[str, int, str] | None:
             continue
         return url, response.status_code, response.text
     return None
+
+
+APP_PORT = 5000
+"""The port the course's app listens on in its container, and the host port the lesson's
+``docker run -p 5000:5000`` publishes it on."""
+
+
+def app_port() -> int:
+    """5000 (the lesson's ``-p 5000:5000``) when it is free on this machine, else a free port
+    (on macOS, AirPlay Receiver often holds 5000)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", APP_PORT))
+            return APP_PORT
+        except OSError:
+            pass
+    with socket.socket() as probe:
+        probe.bind(("0.0.0.0", 0))
+        return probe.getsockname()[1]
+
+
+def app_port_note(port: int) -> str:
+    """What to tell a learner whose app goes on another host port than 5000 ("" for 5000)."""
+    if port == APP_PORT:
+        return ""
+    return (
+        f"Port {APP_PORT} is taken on this machine (on macOS, the AirPlay Receiver listens "
+        f"there; or an app you started earlier), so this step publishes the app on port {port} "
+        f"instead: -p {port}:{APP_PORT} (host port {port}, container port {APP_PORT})."
+    )

@@ -11,6 +11,7 @@ import secrets
 import tarfile
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import bcrypt
 import requests
@@ -32,33 +33,65 @@ BCRYPT_ROUNDS = 4
 """Distribution checks the bcrypt hash on every request; cost 4 (the minimum) keeps a push of a
 2 MB image at ~0.2 s where testcontainers' cost 12 takes ~3 s (see FIELD-NOTES)."""
 
-MANIFEST_TYPES = ", ".join(
-    [
-        "application/vnd.docker.distribution.manifest.v2+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.oci.image.index.v1+json",
-    ]
+IMAGE_MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
 )
+INDEX_TYPES = (
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+)
+MANIFEST_TYPES = ", ".join(IMAGE_MANIFEST_TYPES + INDEX_TYPES)
+ATTESTATION = "attestation-manifest"
+"""``vnd.docker.reference.type`` of the manifests BuildKit adds to an index (provenance)."""
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What the registry holds for one tag, as Docker Hub shows it."""
+    """What the registry holds for one tag, as Docker Hub shows it.
+
+    A tag names an image manifest (what the classic image store and the legacy builder push) or
+    an image index (what BuildKit on the containerd image store pushes: the platform's manifest
+    plus an attestation manifest). For an index, the image fields are those of the manifest for
+    this machine's platform, picked as ``docker pull`` picks it; attestations are skipped."""
 
     repository: str
     reference: str
     digest: str
-    """The manifest digest (``Docker-Content-Digest``): what ``docker push`` prints."""
+    """The tag's digest (``Docker-Content-Digest``): what ``docker push`` prints and Docker Hub
+    shows; the index's digest when the tag is an index."""
     config_digest: str
-    """The config blob's digest, which equals the local image ID."""
+    """The config blob's digest: the local image ID on the classic image store."""
     layers: tuple[tuple[str, int], ...]
     """``(digest, compressed size)`` of each layer."""
+    media_type: str = IMAGE_MANIFEST_TYPES[0]
+    image_digest: str = ""
+    """The digest of the image manifest itself: the platform's entry of an index, else
+    :attr:`digest`."""
+    platform: str = ""
+    """``os/architecture`` of the image manifest, where the index says it."""
+    platforms: tuple[str, ...] = ()
+    """Every platform an index offers (attestations left out)."""
+    attestations: int = 0
+    """How many attestation manifests the index carries."""
+
+    @property
+    def is_index(self) -> bool:
+        return self.media_type in INDEX_TYPES
 
     @property
     def size(self) -> int:
         """Compressed size: the sum of the layers, the figure Docker Hub shows."""
         return sum(size for _, size in self.layers)
+
+    def identifies(self, image_id: str) -> bool:
+        """Whether a local image ID is this image: its config digest (classic image store), or
+        the digest of its index or manifest (containerd image store)."""
+        return bool(image_id) and image_id in (
+            self.config_digest,
+            self.digest,
+            self.image_digest or self.digest,
+        )
 
 
 @dataclass(frozen=True)
@@ -79,6 +112,11 @@ class RegistryRequest:
     def by_docker(self) -> bool:
         return self.useragent.startswith("docker/")
 
+    @property
+    def time_ns(self) -> int:
+        """:attr:`time` (RFC 3339, nanoseconds) as nanoseconds since the epoch; 0 if unreadable."""
+        return rfc3339_ns(self.time)
+
     def target(self) -> tuple[str, str, str] | None:
         """``(repository, 'manifests' | 'blobs' | 'tags', reference)`` for a /v2/ API path."""
         path = self.uri.split("?", 1)[0]
@@ -95,10 +133,12 @@ class RegistryRequest:
 class RegistryAPI:
     """HTTP questions to the registry, asked as the grader's own account."""
 
-    def __init__(self, base_url: str, auth: tuple[str, str]) -> None:
+    def __init__(self, base_url: str, auth: tuple[str, str], platform: str = "linux/amd64") -> None:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
         self.session.auth = auth
+        self.platform = platform
+        """``os/architecture`` whose manifest an index is read for (the engine's own)."""
 
     def _get(self, path: str, *, method: str = "GET", auth=None, headers=None) -> requests.Response:
         try:
@@ -143,6 +183,47 @@ class RegistryAPI:
         return sorted(response.json().get("tags") or [])
 
     def manifest(self, repository: str, reference: str) -> Manifest | None:
+        """What ``repository:reference`` names, read as the docker client reads it."""
+        found = self._manifest_json(repository, reference)
+        if found is None:
+            return None
+        digest, media_type, body = found
+        if media_type not in INDEX_TYPES:
+            return _image_manifest(repository, reference, digest, media_type, body, digest)
+        entries = [e for e in body.get("manifests") or [] if not _is_attestation(e)]
+        platforms = tuple(_platform(e) for e in entries)
+        want = self.platform.split("/")[:2]
+        chosen = next((e for e in entries if _platform(e).split("/")[:2] == want), None)
+        chosen = chosen or next(iter(entries), None)
+        image = self._manifest_json(repository, chosen["digest"]) if chosen else None
+        fields = {"config_digest": "", "layers": ()}
+        if image is not None:
+            inner = _image_manifest(repository, reference, digest, image[1], image[2], image[0])
+            fields = {"config_digest": inner.config_digest, "layers": inner.layers}
+        return Manifest(
+            repository=repository,
+            reference=reference,
+            digest=digest,
+            media_type=media_type,
+            image_digest=chosen["digest"] if chosen else "",
+            platform=_platform(chosen) if chosen else "",
+            platforms=platforms,
+            attestations=len(body.get("manifests") or []) - len(entries),
+            **fields,
+        )
+
+    def image_platform(self, repository: str, manifest: Manifest) -> str:
+        """``os/architecture`` from the image's config blob ("" if it cannot be read)."""
+        if not manifest.config_digest:
+            return ""
+        response = self._get(f"/v2/{repository}/blobs/{manifest.config_digest}")
+        try:
+            config = response.json() if response.ok else {}
+        except ValueError:
+            return ""
+        return f"{config.get('os', '')}/{config.get('architecture', '')}".strip("/")
+
+    def _manifest_json(self, repository: str, reference: str) -> tuple[str, str, dict] | None:
         response = self._get(
             f"/v2/{repository}/manifests/{reference}", headers={"Accept": MANIFEST_TYPES}
         )
@@ -150,13 +231,46 @@ class RegistryAPI:
             return None
         response.raise_for_status()
         body = response.json()
-        return Manifest(
-            repository=repository,
-            reference=reference,
-            digest=response.headers.get("Docker-Content-Digest", ""),
-            config_digest=(body.get("config") or {}).get("digest", ""),
-            layers=tuple((layer["digest"], int(layer["size"])) for layer in body.get("layers", [])),
-        )
+        media_type = body.get("mediaType") or response.headers.get("Content-Type", "")
+        return response.headers.get("Docker-Content-Digest", ""), media_type, body
+
+
+def _image_manifest(repository, reference, digest, media_type, body, image_digest) -> Manifest:
+    return Manifest(
+        repository=repository,
+        reference=reference,
+        digest=digest,
+        config_digest=(body.get("config") or {}).get("digest", ""),
+        layers=tuple((layer["digest"], int(layer["size"])) for layer in body.get("layers", [])),
+        media_type=media_type,
+        image_digest=image_digest,
+    )
+
+
+def _is_attestation(entry: dict) -> bool:
+    annotations = entry.get("annotations") or {}
+    platform = entry.get("platform") or {}
+    return (
+        annotations.get("vnd.docker.reference.type") == ATTESTATION
+        or platform.get("os") == "unknown"
+    )
+
+
+def _platform(entry: dict) -> str:
+    platform = entry.get("platform") or {}
+    text = f"{platform.get('os', '')}/{platform.get('architecture', '')}"
+    return text + (f"/{platform['variant']}" if platform.get("variant") else "")
+
+
+def rfc3339_ns(text: str) -> int:
+    """``2026-11-27T03:32:19.161961112Z`` as nanoseconds since the epoch (0 if unreadable)."""
+    seconds, _, fraction = text.rstrip("Z").partition(".")
+    try:
+        whole = datetime.fromisoformat(seconds).replace(tzinfo=timezone.utc).timestamp()
+    except ValueError:
+        return 0
+    digits = "".join(c for c in fraction if c.isdigit())[:9].ljust(9, "0")
+    return int(whole) * 10**9 + int(digits)
 
 
 def _anonymous(request: requests.PreparedRequest) -> requests.PreparedRequest:
