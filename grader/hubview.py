@@ -22,6 +22,11 @@ class HubTag:
     """Compressed size in bytes: the sum of the layers pushed."""
     pushed: datetime | None
     """When the registry stored this tag last (from its request log), or None if unknown."""
+    platform: str = ""
+    """OS/ARCH of the image (``linux/amd64``), as the hub's Tags tab shows it."""
+    kind: str = "image"
+    """``image`` (one manifest) or ``index`` (an image index: BuildKit on the containerd image
+    store adds an attestation manifest beside the image)."""
 
     @property
     def size_text(self) -> str:
@@ -62,7 +67,10 @@ class HubRepository:
         if not self.tags:
             lines.append("  no tags yet: nothing has been pushed to this repository")
         for tag in self.tags:
-            lines.append(f"  {tag.name}  {tag.size_text}  pushed {tag.pushed_text()}  {tag.digest}")
+            lines.append(
+                f"  {tag.name}  {tag.platform or '?'}  {tag.size_text}  pushed {tag.pushed_text()}"
+                f"  {tag.digest}" + ("  (index)" if tag.kind == "index" else "")
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -83,6 +91,7 @@ class HubRepository:
         rows = "".join(
             f'<tr class="hub-tag" data-tag="{html.escape(t.name)}">'
             f"{cell}<b>{html.escape(t.name)}</b></td>"
+            f"{cell}{html.escape(t.platform or '?')}</td>"
             f"{cell}{html.escape(t.size_text)}</td>"
             f"{cell}{html.escape(t.pushed_text())}</td>"
             f'{cell}<code title="{html.escape(t.digest)}">{html.escape(t.digest)}</code></td></tr>'
@@ -90,7 +99,7 @@ class HubRepository:
         )
         header = "".join(
             f'<th style="white-space:nowrap;text-align:left">{name}</th>'
-            for name in ("Tag", "Compressed size", "Last pushed", "Digest")
+            for name in ("Tag", "OS/ARCH", "Compressed size", "Last pushed", "Digest")
         )
         return f"{head}<table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></div>"
 
@@ -105,7 +114,16 @@ def repository(lab, name: str = APP_REPOSITORY) -> HubRepository:
         if manifest is None:  # removed between the two questions
             continue
         push = last_push(requests, target(lab, name, tag))
-        tags.append(HubTag(tag, manifest.digest, manifest.size, _time(push.time if push else "")))
+        tags.append(
+            HubTag(
+                tag,
+                manifest.digest,
+                manifest.size,
+                _time(push.time if push else ""),
+                platform=manifest.platform or lab.hub.image_platform(path, manifest),
+                kind="index" if manifest.is_index else "image",
+            )
+        )
     oldest = datetime.min.replace(tzinfo=timezone.utc)
     tags.sort(key=lambda t: (t.pushed or oldest, t.name), reverse=True)
     return HubRepository(lab.registry, path, tuple(tags), lab.hub.requires_login(path))

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InvalidInput
-from ..infra.registry import RegistryRequest
+from ..infra.engine import EngineEvent
+from ..infra.registry import Manifest, RegistryRequest
 from ..names import Reference, parse_reference
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
@@ -39,6 +40,13 @@ def target(lab, repository: str = "my-flask-app", tag: str = "v1") -> Target:
             raise InvalidInput(f"{what}={value!r} is not a name.", f"Pass the {what} as a string.")
     parse_reference(f"{lab.registry}/{lab.username}/{repository}:{tag}")
     return Target(lab.registry, lab.username, repository, tag, lab.source(tag, repository))
+
+
+def image_id_of(lab, manifest: Manifest) -> str:
+    """The ID ``docker images`` would show for the registry's image on this engine: its config
+    digest on the classic image store, the tag's (index or manifest) digest on the containerd
+    image store."""
+    return manifest.digest if lab.engine.info.containerd_store else manifest.config_digest
 
 
 def local_refs(lab, repository: str) -> list[Reference]:
@@ -155,6 +163,33 @@ def last_push(requests: list[RegistryRequest], want: Target) -> RegistryRequest 
         ):
             found = request
     return found
+
+
+def last_push_ns(
+    lab, requests: list[RegistryRequest], want: Target
+) -> tuple[int, list[EngineEvent]]:
+    """When ``want`` was last pushed (nanoseconds since the epoch, 0 if never), and the engine's
+    image events the answer used.
+
+    The registry's log shows a push that stored the tag (``PUT manifests/TAG``); the engine's
+    own ``push`` event also shows a push that sent nothing new, which on the containerd image
+    store asks only ``HEAD manifests/TAG`` and leaves no PUT in the log."""
+    pushed = last_push(requests, want)
+    events = lab.engine.events(since_ns=0)
+    engine_pushes = [e.time_ns for e in events if e.action == "push" and e.actor == want.ref]
+    return max([pushed.time_ns if pushed else 0, *engine_pushes]), events
+
+
+def removed_then_pulled(events: list[EngineEvent], image_id: str, ref: str, after_ns: int) -> bool:
+    """Whether the engine's events show image ``image_id`` deleted (its last local name
+    removed) after ``after_ns`` and ``ref`` pulled after that."""
+    deleted = [
+        e.time_ns
+        for e in events
+        if e.action == "delete" and e.actor == image_id and e.time_ns > after_ns
+    ]
+    pulled = [e.time_ns for e in events if e.action == "pull" and e.actor == ref]
+    return any(p >= d for d in deleted for p in pulled)
 
 
 def human_size(size: int) -> str:

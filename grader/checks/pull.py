@@ -1,11 +1,19 @@
 """pull: after the push, the student's engine fetched the tag (the registry's own log shows the
-Docker client's authenticated manifest and blob requests), and the local image's RepoDigests
-holds the pushed digest."""
+Docker client's manifest requests) with no local copy left to serve it (it downloaded layers, or
+the engine's own events show the image was removed before the pull), and the local image is the
+pushed one.
+
+On the containerd image store, an image removed with ``docker rmi`` can leave its blobs in the
+engine's content store (always after a BuildKit build): the next pull then asks the registry
+for the manifest only and downloads nothing, although the learner did everything right. The
+engine's events (``delete`` of the image, then ``pull``) tell that apart from a pull that a
+remaining local name served.
+"""
 
 from __future__ import annotations
 
 from ..result import Outcome, failed, passed
-from .evidence import denied, last_push, target
+from .evidence import denied, last_push_ns, removed_then_pulled, target
 
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
@@ -19,19 +27,25 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
             f"Push it first: docker push {want.ref}",
         )
     requests = lab.requests()
-    pushed = last_push(requests, want)
-    after = pushed.index if pushed else -1
-    refs = {want.tag, manifest.digest}
-    fetched, checked, blobs = [], [], []
-    for request in requests[after + 1 :]:
+    pushed_ns, events = last_push_ns(lab, requests, want)
+    refs = {want.tag, manifest.digest, manifest.image_digest}
+    fetched, blobs = [], []
+    for request in requests:
         target_ = request.target()
-        if not request.by_docker or request.status != 200 or not target_ or target_[0] != want.path:
+        if (
+            not request.by_docker
+            or request.status != 200
+            or not target_
+            or target_[0] != want.path
+            or request.time_ns <= pushed_ns
+        ):
             continue
         if target_[1] == "manifests" and target_[2] in refs:
-            (fetched if request.method == "GET" else checked).append(request)
+            fetched.append(request)
         elif target_[1] == "blobs" and request.method == "GET":
             blobs.append(request)
-    if not fetched and not checked:
+    if not fetched:
+        after = max((r.index for r in requests if r.time_ns and r.time_ns <= pushed_ns), default=-1)
         refused = denied(requests, want.path, after=after)
         if refused:
             return failed(
@@ -42,31 +56,39 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
             f"The registry's log shows no pull of {want.path}:{want.tag} since you pushed it.",
             f"Remove your local copy and pull it back: {fresh}",
         )
-    if not blobs:
-        return failed(
-            "Your pull only asked the registry for the manifest: the image came from your "
-            "local cache "
-            f"(another tag, e.g. {want.source}, still holds the image), so nothing was "
-            "downloaded.",
-            f"Remove every local name of the image, then pull: {fresh}",
-            manifest_requests=len(fetched) + len(checked),
-        )
     local = lab.engine.image(want.ref)
     if local is None:
         return failed(
             f"The registry served your pull, but {want.ref} is not in your engine now.",
             f"Pull it again: {pull}",
         )
+    removed = removed_then_pulled(events, local.id, want.ref, pushed_ns)
+    if not blobs and not removed:
+        return failed(
+            "Your pull only asked the registry for the manifest: the image came from your "
+            "local cache "
+            f"(another tag, e.g. {want.source}, still holds the image), so nothing was "
+            "downloaded.",
+            f"Remove every local name of the image, then pull: {fresh}",
+            manifest_requests=len(fetched),
+        )
     pinned = f"{want.registry}/{want.path}@{manifest.digest}"
-    if pinned not in local.repo_digests:
+    if pinned not in local.repo_digests and not manifest.identifies(local.id):
         return failed(
             f"Your local {want.ref} is not the pushed {manifest.digest[:19]}… (it has "
             f"{', '.join(local.repo_digests) or 'no registry digest'}).",
             f"Pull it again: {pull}",
         )
+    how = (
+        f"served its manifest and {len(blobs)} blob(s) to your engine"
+        if blobs
+        else "served its manifest to your engine, which had removed the image before (its "
+        "content store still held the layers, so none had to be downloaded)"
+    )
     return passed(
-        f"You pulled {want.path}:{want.tag} back: the registry served its manifest and "
-        f"{len(blobs)} blob(s) to your engine, and your local copy is {manifest.digest[:19]}….",
+        f"You pulled {want.path}:{want.tag} back: the registry {how}, and your local copy is "
+        f"{manifest.digest[:19]}….",
         digest=manifest.digest,
         blobs=len(blobs),
+        removed_before_pull=removed,
     )

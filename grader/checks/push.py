@@ -1,9 +1,10 @@
-"""push: the registry has the tag, and its manifest's config digest is the local image ID."""
+"""push: the registry has the tag, and it is the local image (the config digest is the local
+image ID on the classic image store; the index's or manifest's digest is on the containerd one)."""
 
 from __future__ import annotations
 
 from ..result import Outcome, failed, passed
-from .evidence import denied, misnamings, target
+from .evidence import denied, image_id_of, misnamings, target
 
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
@@ -14,18 +15,20 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     name = want.source if lab.engine.image(want.source) else want.ref
     local = lab.engine.image(name)
     if manifest is not None:
-        if local is None or manifest.config_digest == local.id:
+        if local is None or manifest.identifies(local.id):
             return passed(
                 f"The registry has {want.path}:{want.tag} (digest {manifest.digest[:19]}…), "
                 "and it is your image.",
                 digest=manifest.digest,
                 config_digest=manifest.config_digest,
+                image_id=local.id if local else "",
             )
+        theirs = image_id_of(lab, manifest)
         return failed(
-            f"The registry's {want.path}:{want.tag} is image {manifest.config_digest[7:19]}, but "
+            f"The registry's {want.path}:{want.tag} is image {theirs[7:19]}, but "
             f"your {name} is {local.id[7:19]}: what you pushed is not your app's image.",
             f"Tag the right image and push again: docker tag {want.source} {want.ref} && {command}",
-            registry_image=manifest.config_digest,
+            registry_image=theirs,
             local_image=local.id,
         )
     return _why_not_pushed(lab, want, command)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import time
 
+from ..infra.net import APP_PORT, app_port
 from ..result import Outcome, failed, passed
 from .evidence import target
 
-APP_PORT = 5000
 PAGE_MARK = "my-flask-app"
 
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     want = target(lab, repository, tag)
-    command = f"docker run -d -p 5000:5000 {want.ref}"
+    command = f"docker run -d -p {app_port()}:{APP_PORT} {want.ref}"
     image = lab.engine.image(want.ref)
     if image is None:
         return failed(

@@ -1,5 +1,6 @@
 """verify: the student states the pushed tag's digest and size as Docker Hub shows them; the
-check compares them with the registry's own answer."""
+check compares them with the registry's own answer (for an image index: the index's digest and
+the compressed size of this platform's image)."""
 
 from __future__ import annotations
 
@@ -31,28 +32,28 @@ def check(
     stated = str(digest).strip().lower().removeprefix("sha256:")
     actual = manifest.digest.removeprefix("sha256:")
     if not (len(stated) >= 12 and re.fullmatch(r"[0-9a-f]+", stated) and actual.startswith(stated)):
-        if len(stated) >= 12 and manifest.config_digest.removeprefix("sha256:").startswith(stated):
-            return failed(
-                "That is the image ID (the digest of its config), not the digest of what you "
-                "pushed.",
-                "The hub shows the manifest digest: the `v1: digest: sha256:…` line of docker push.",
-            )
-        return failed(
-            f"The digest {digest!r} is not the digest of {want.path}:{want.tag}.",
-            "Copy the whole digest (at least 12 hex characters) from the Hub view or the "
-            "`digest: sha256:…` line docker push printed.",
-        )
+        return _wrong_digest(lab, manifest, digest, stated, want)
     stated_bytes = _bytes(size)
     if stated_bytes is None:
         return failed(
             f"{size!r} is not a size.", "Write it as the hub shows it, e.g. '68.2 MB', or in bytes."
         )
     if not _close(stated_bytes, manifest.size, size):
-        local = lab.engine.image(want.ref) or lab.engine.image(want.source)
-        if local and _close(stated_bytes, local.size, size):
+        local_sizes = []
+        for ref in (want.ref, want.source):
+            local = lab.engine.image(ref)
+            if local is not None:
+                local_sizes += [local.size, lab.engine.listed_size(ref) or 0]
+        if any(_close(stated_bytes, local_size, size) for local_size in local_sizes if local_size):
+            what = (
+                "the size `docker images` shows (on the containerd image store: the unpacked "
+                "image plus its compressed content, both on your disk)"
+                if lab.engine.info.containerd_store
+                else "the uncompressed size `docker images` shows"
+            )
             return failed(
-                f"{size} is the uncompressed size `docker images` shows; the hub shows the "
-                "compressed size of the layers that were pushed.",
+                f"{size} is {what}; the hub shows the compressed size of the layers that were "
+                "pushed.",
                 "Read the size in the Hub view.",
             )
         return failed(
@@ -63,6 +64,37 @@ def check(
         f"Digest and size match the registry: {manifest.digest[:19]}…, {human_size(manifest.size)}.",
         digest=manifest.digest,
         size=manifest.size,
+    )
+
+
+def _wrong_digest(lab, manifest, digest, stated: str, want) -> Outcome:
+    """Which other digest the student copied, if it is one of the usual ones."""
+
+    def starts(full: str) -> bool:
+        return len(stated) >= 12 and full.removeprefix("sha256:").startswith(stated)
+
+    if manifest.is_index and starts(manifest.image_digest):
+        return failed(
+            f"That is the digest of the {manifest.platform} image inside the index, not the "
+            "tag's digest: your build pushed an image index (the image plus an attestation), and "
+            "the tag names the index.",
+            "Copy the digest `docker push` printed on its last line (`… digest: sha256:…`), or "
+            "the one the Hub view shows for the tag.",
+        )
+    if starts(manifest.config_digest):
+        what = (
+            "the image ID `docker images` shows (the digest of the image's config)"
+            if not lab.engine.info.containerd_store
+            else "the digest of the image's config"
+        )
+        return failed(
+            f"That is {what}, not the digest of what you pushed.",
+            f"The hub shows the manifest digest: the `{want.tag}: digest: sha256:…` line of docker push.",
+        )
+    return failed(
+        f"The digest {digest!r} is not the digest of {want.path}:{want.tag}.",
+        "Copy the whole digest (at least 12 hex characters) from the Hub view or the "
+        "`digest: sha256:…` line docker push printed.",
     )
 
 
