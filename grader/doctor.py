@@ -7,8 +7,8 @@ import html
 from dataclasses import dataclass, field
 
 from .errors import CourseError
-from .infra import images
-from .infra.engine import Engine
+from .infra import images, net
+from .infra.engine import BUILDKIT, Engine, EngineInfo
 from .infra.owners import reap_dead_labs
 
 
@@ -69,7 +69,11 @@ def diagnose(clean_up: bool = True) -> Diagnosis:
         engine = Engine.connect(timeout=10)
     except CourseError as error:
         return Diagnosis([Finding("engine", False, f"NOT REACHABLE: {error.message}", error.fix)])
-    findings = [Finding("engine", True, f"Docker {engine.version()} answers")]
+    info = engine.info
+    findings = [
+        Finding("engine", True, f"Docker {info.version} answers ({info.platform})"),
+        *engine_findings(info),
+    ]
     reachable, why = images.hub_reachable()
     findings.append(
         Finding(
@@ -88,3 +92,61 @@ def diagnose(clean_up: bool = True) -> Diagnosis:
         findings.append(Finding(f"image {status.role}", not status.fix, detail, status.fix))
     cleaned = reap_dead_labs(engine) if clean_up else []
     return Diagnosis(findings, cleaned)
+
+
+def engine_findings(info: EngineInfo) -> list[Finding]:
+    """What a learner should know about the engine they have: its image store, its builder and
+    the ports the lessons use. None of it stops the course."""
+    if info.containerd_store:
+        store = Finding(
+            "image store",
+            True,
+            f"the containerd image store ({info.storage_driver}), as in Docker Desktop 4.34+ and "
+            "Engine 29: an image ID is the digest of the image's manifest or index (what `docker "
+            "push` prints); `docker images` sizes count the unpacked image plus its compressed "
+            "content; RepoDigests is filled before any push. The lessons show this engine's "
+            "texts.",
+            blocking=False,
+        )
+    else:
+        store = Finding(
+            "image store",
+            True,
+            f"the classic image store ({info.storage_driver}): an image ID is the digest of the "
+            "image's config; `docker images` shows the unpacked size; RepoDigests is filled by a "
+            "push or a pull. The lessons show this engine's texts.",
+            blocking=False,
+        )
+    if info.builder == BUILDKIT:
+        builder = Finding(
+            "builder",
+            True,
+            "`docker build` uses BuildKit (the buildx plugin)"
+            + (
+                ": on this image store a build pushes an image index (your image plus an "
+                "attestation manifest); the checks read it as Docker Hub does."
+                if info.containerd_store
+                else "."
+            ),
+            blocking=False,
+        )
+    else:
+        builder = Finding(
+            "builder",
+            True,
+            "`docker build` uses the legacy builder (no buildx plugin, or DOCKER_BUILDKIT=0); "
+            "Docker deprecates it and prints a warning, and the course works with it.",
+            "Optional: install the buildx plugin (Debian/Ubuntu: `apt-get install docker-buildx`; "
+            "Docker Desktop has it) to build with BuildKit.",
+            blocking=False,
+        )
+    port = net.app_port()
+    ports = Finding(
+        "port 5000",
+        port == net.APP_PORT,
+        "free: the run step publishes the app on it"
+        if port == net.APP_PORT
+        else net.app_port_note(port),
+        blocking=False,
+    )
+    return [store, builder, ports]

@@ -6,15 +6,15 @@ port and a page for the running app."""
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import enginetexts
 from .checks.run import APP_PORT
 from .errors import InvalidInput
-from .infra import commands
+from .infra import commands, net
 from .infra.images import asset
 from .lab import APP_REPOSITORY, Lab, learner_dir
 from .names import parse_reference
@@ -204,18 +204,20 @@ def local_copy(lab: Lab, tag: str = "v1", repository: str = APP_REPOSITORY) -> L
 # --- the running app ---------------------------------------------------------------------------------
 
 
+def engine_text(lab: Lab, key: str) -> enginetexts.EngineText:
+    """The lesson's paragraph ``key`` as it is true on the learner's engine (classic or
+    containerd image store, BuildKit or the legacy builder): see :mod:`grader.enginetexts`."""
+    return enginetexts.text(lab.engine.info, key)
+
+
 def app_port() -> int:
     """5000 (the lesson's ``-p 5000:5000``) when it is free on this machine, else a free port."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("0.0.0.0", APP_PORT))
-            return APP_PORT
-        except OSError:
-            pass
-    with socket.socket() as probe:
-        probe.bind(("0.0.0.0", 0))
-        return probe.getsockname()[1]
+    return net.app_port()
+
+
+def app_port_note(port: int) -> str:
+    """Why the app goes on ``port`` rather than 5000 ("" when it is 5000)."""
+    return net.app_port_note(port)
 
 
 def page(lab: Lab, host_port: int, path: str = "/", wait: float = 10.0) -> str | None:
