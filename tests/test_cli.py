@@ -23,6 +23,34 @@ def test_doctor_reports_engine_images_and_readiness():
     assert "docker hub: " in out and "ready: the course can run" in out
 
 
+def test_doctor_says_the_engines_image_store_builder_and_port(engine):
+    _, out, _ = run("doctor")
+    info = engine.info
+    assert f"engine: Docker {info.version} answers ({info.platform})" in out
+    store = "the containerd image store" if info.containerd_store else "the classic image store"
+    assert f"image store: {store}" in out
+    assert ("uses BuildKit" if info.builder == "BuildKit" else "uses the legacy builder") in out
+    assert "port 5000: " in out
+
+
+def test_doctor_says_when_port_5000_is_taken_and_which_port_the_run_step_uses():
+    import socket
+
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            taken.bind(("0.0.0.0", 5000))
+            taken.listen()
+        except OSError:
+            pass  # something else holds it already: the same situation
+        _, out, _ = run("doctor")
+    line = next(line for line in out.splitlines() if line.startswith("port 5000: "))
+    assert "Port 5000 is taken on this machine (on macOS, the AirPlay Receiver" in line
+    port = int(line.split("publishes the app on port ")[1].split()[0])
+    assert port != 5000 and f"-p {port}:5000" in line
+    assert "ready: the course can run" in out  # a taken port does not stop the course
+
+
 def test_doctor_without_an_engine_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/none.sock")
     status, out, _ = run("doctor")

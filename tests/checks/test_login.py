@@ -44,21 +44,27 @@ def test_logging_in_with_another_configuration_is_recognised(lab, tmp_path, monk
     assert f"DOCKER_CONFIG={lab.config.directory}" in result.hint
 
 
-def test_a_credential_helper_is_read(lab, tmp_path, monkeypatch):
-    # A credential helper (the protocol Docker Desktop's keychain helpers speak) that keeps
-    # credentials in a file; the real docker CLI stores the login through it.
+@pytest.mark.parametrize("key", ["credsStore", "credHelpers"])
+@pytest.mark.parametrize("name", ["desktop", "osxkeychain", "wincred"])
+def test_a_credential_helper_is_read(lab, tmp_path, monkeypatch, key, name):
+    # Docker Desktop configures a credential helper for every registry (credsStore) or for some
+    # (credHelpers): desktop, osxkeychain on macOS, wincred on Windows. There is no keychain
+    # here, so the helper under that name keeps credentials in a file; it speaks the real
+    # protocol, and the real docker CLI stores the login through it.
     store = tmp_path / "store.json"
-    helper = tmp_path / "docker-credential-course-file"
+    helper = tmp_path / f"docker-credential-{name}"
     helper.write_text(HELPER.replace("STORE", str(store)))
     helper.chmod(helper.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
-    lab.config.path.write_text(json.dumps({"credsStore": "course-file"}))
+    setting = name if key == "credsStore" else {lab.registry: name}
+    lab.config.path.write_text(json.dumps({key: setting}))
     login(lab)
     stored = json.loads(lab.config.path.read_text())
     assert not stored.get("auths", {}).get(lab.registry, {}).get("auth")  # not in the file
+    assert lab.registry in json.loads(store.read_text())
     result = lab.check("login")
     assert result.passed, result
-    assert "docker-credential-course-file" in result.message
+    assert f"docker-credential-{name}" in result.message
 
 
 def test_a_missing_credential_helper_is_named(lab):

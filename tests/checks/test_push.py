@@ -10,8 +10,14 @@ def test_a_real_push_passes_and_matches_the_local_image(lab, engine):
     result = lab.check("push")
     assert result.passed, result
     assert result.points == 2
-    assert result.evidence["config_digest"] == engine.image(lab.source()).id
-    assert result.evidence["digest"] == lab.hub.manifest("john123/my-flask-app", "v1").digest
+    manifest = lab.hub.manifest("john123/my-flask-app", "v1")
+    assert result.evidence["digest"] == manifest.digest
+    local = engine.image(lab.source()).id
+    assert result.evidence["image_id"] == local
+    if engine.info.containerd_store:  # the image ID is the digest of what was pushed
+        assert local == manifest.digest
+    else:  # the image ID is the config's digest
+        assert local == manifest.config_digest
 
 
 def test_nothing_pushed_yet(lab):
@@ -81,3 +87,4 @@ def test_pushing_another_image_under_the_name_fails(lab, engine):
     assert not result.passed
     assert "not your app's image" in result.message
     assert result.evidence["registry_image"] == engine.image(lab.images.registry).id
+    assert result.evidence["local_image"] == engine.image(lab.source()).id

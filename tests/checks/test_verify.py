@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import pushed
+from tests.conftest import docker, pushed
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -48,17 +48,37 @@ def test_a_too_short_digest_fails(hub):
     assert not lab.check("verify", digest=manifest.digest[7:12], size=manifest.size).passed
 
 
-def test_the_image_id_is_not_the_pushed_digest(hub):
+def test_the_config_digest_is_not_the_pushed_digest(hub, engine):
     lab, manifest = hub
     result = lab.check("verify", digest=manifest.config_digest, size=manifest.size)
-    assert not result.passed and "image ID" in result.message
+    assert not result.passed
+    if engine.info.containerd_store:
+        assert "digest of the image's config" in result.message
+    else:  # there, the image ID `docker images` shows
+        assert "image ID" in result.message
+        assert engine.image(lab.image()).id == manifest.config_digest
 
 
-def test_the_uncompressed_size_is_recognised(hub, engine):
+def test_the_image_id_passes_where_it_is_the_pushed_digest(hub, engine):
     lab, manifest = hub
-    local = engine.image(lab.image()).size
-    result = lab.check("verify", digest=manifest.digest, size=f"{local / 1e6:.0f}MB")
-    assert not result.passed and "uncompressed" in result.message
+    image_id = engine.image(lab.image()).id
+    result = lab.check("verify", digest=image_id[7:19], size=manifest.size)
+    assert result.passed == engine.info.containerd_store, result
+
+
+def test_the_size_docker_images_shows_is_recognised(hub, engine):
+    lab, manifest = hub
+    listed = engine.listed_size(lab.image())
+    shown = docker("images", "--format", "{{.Size}}", lab.image()).stdout.strip()  # e.g. 364MB
+    assert abs(float(shown.removesuffix("MB")) * 1e6 - listed) < 1e6
+    result = lab.check("verify", digest=manifest.digest, size=shown)
+    assert not result.passed
+    if engine.info.containerd_store:  # unpacked plus the compressed content, both on disk
+        assert "unpacked image plus its compressed content" in result.message
+        assert listed > engine.image(lab.image()).size
+    else:
+        assert "uncompressed size" in result.message
+        assert listed == engine.image(lab.image()).size
 
 
 def test_a_wrong_size_fails(hub):
