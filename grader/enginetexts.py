@@ -36,8 +36,8 @@ class EngineText:
 _CLASSIC_NOTE = "*(Your engine uses the classic image store.)*"
 _CONTAINERD_NOTE = "*(Your engine uses the containerd image store.)*"
 
-# {key: {image store: (markdown, shows)}}; "index" is the containerd store with BuildKit, whose
-# builds push an image index.
+# {key: {image store: (markdown, shows)}}; "index", where given, is the containerd store with
+# BuildKit, whose builds are pushed as an image index with an attestation.
 TEXTS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     "image-id": {
         CLASSIC: (
@@ -63,14 +63,6 @@ TEXTS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
             "`v1: digest: sha256:… size: …`. " + _CONTAINERD_NOTE,
             ("Waiting", "Pushed", "digest: sha256:"),
         ),
-        "index": (
-            "Watch the layers go: each one `Waiting`, then `Pushed`, then the line "
-            "`v1: digest: sha256:… size: …`. Your image was built with BuildKit on the "
-            "containerd image store, so what is pushed is an **image index**: a list holding "
-            "your image's manifest (for your platform) and an *attestation* manifest (how the "
-            "image was built). The digest names the index. " + _CONTAINERD_NOTE,
-            ("Waiting", "Pushed", "digest: sha256:"),
-        ),
     },
     "repush": {
         CLASSIC: (
@@ -81,10 +73,32 @@ TEXTS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         ),
         CONTAINERD: (
             "Push the same tag a second time. Every layer is already in the registry, so each "
-            "one says **`Layer already exists`** and nothing is uploaded. Your engine even "
-            "asks the registry whether it has the manifest already and, since it does, sends "
-            "nothing at all; the digest is the same. " + _CONTAINERD_NOTE,
+            "one says **`Layer already exists`** and nothing is uploaded: your engine first asks "
+            "the registry which layers, and whether the manifest, it has already. The digest is "
+            "the same. " + _CONTAINERD_NOTE,
             ("Layer already exists", "digest: sha256:"),
+        ),
+    },
+    "build-index": {
+        CLASSIC: (
+            "`v1.1.0` went to the registry as one image manifest, like `v1`: on the classic image "
+            "store an image is pushed as one manifest, whichever builder made it.",
+            (),
+        ),
+        CONTAINERD: (
+            "`v1.1.0` went to the registry as one image manifest, like `v1`: your `docker build` "
+            "uses the legacy builder, which adds nothing to the image. " + _CONTAINERD_NOTE,
+            (),
+        ),
+        "index": (
+            "Your `docker build` used BuildKit on the containerd image store, so `v1.1.0` went to "
+            "the registry as an **image index**: a list holding your image's manifest for your "
+            "platform and an *attestation* manifest (a record of how the image was built). The "
+            "digest `docker push` printed names the index; the hub lists your platform's image "
+            "under it. (One catch: a pull fetches only your platform's image, so your engine "
+            "cannot `docker push` a pulled index under a new tag; the push check says what to do "
+            "instead.) " + _CONTAINERD_NOTE,
+            (),
         ),
     },
     "sizes": {

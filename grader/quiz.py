@@ -66,7 +66,7 @@ QUESTIONS: tuple[Question, ...] = (
         "A second push prints 'Layer already exists' for every layer. What happened?",
         (
             "The push failed and must be repeated",
-            "The registry already had those layers, so only the manifest was sent",
+            "The registry already had those layers, so none was uploaded again",
             "Docker pushed the layers again to be sure",
         ),
         1,

@@ -35,7 +35,7 @@ def test_last_pushed_reads_like_the_hub(ago, text):
 
 @pytest.mark.docker
 @pytest.mark.slow
-def test_the_page_lists_each_tag_with_digest_size_and_push_time_newest_first():
+def test_the_page_lists_each_tag_with_digest_size_platform_and_push_time_newest_first():
     with learner_lab("lessonsh") as lab:
         empty = hubview.repository(lab)
         assert empty.tags == () and empty.private and "no tags yet" in str(empty)
@@ -53,4 +53,7 @@ def test_the_page_lists_each_tag_with_digest_size_and_push_time_newest_first():
         assert page.private  # the classroom registry refuses anonymous pulls
         html = page._repr_html_()
         assert manifest.digest in html and "Private" in html and 'data-tag="v1.0.0"' in html
-        assert f"v1  {page.tags[1].size_text}" in str(page)
+        platform = lab.engine.info.platform  # OS/ARCH, as the hub's Tags tab shows it
+        assert all(t.platform == platform and t.kind == "image" for t in page.tags)
+        assert f"v1  {platform}  {page.tags[1].size_text}" in str(page)
+        assert f"<td style=\"white-space:nowrap;text-align:left\">{platform}</td>" in html

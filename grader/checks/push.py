@@ -50,6 +50,9 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
             f"--password-stdin, then: {command}",
         )
     tags = lab.hub.tags(want.path)
+    partial = _pulled_part_of_an_index(lab, want, tags)
+    if partial:
+        return partial
     if tags and "latest" in tags and want.tag not in tags:
         return failed(
             f"The registry has {want.path}:latest but not :{want.tag}: you pushed 'latest'.",
@@ -83,3 +86,30 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
             f"Tag it first: docker tag {want.source} {want.ref}, then: {command}",
         )
     return failed(f"The registry has no {want.path}:{want.tag} yet.", f"Push it: {command}")
+
+
+def _pulled_part_of_an_index(lab, want, tags: list[str]) -> Outcome | None:
+    """On the containerd image store, a pulled image index (a BuildKit build: the image plus an
+    attestation) holds only this platform's image; ``docker push`` of a new name for it fails
+    with "missing content … not all of them are available locally" (docker/cli#4959)."""
+    local = lab.engine.image(want.ref)
+    if local is None or not lab.engine.info.containerd_store:
+        return None
+    for tag in tags:
+        other = lab.hub.manifest(want.path, tag)
+        if other is None or other.digest != local.id or not (other.is_index and other.attestations):
+            continue
+        source = f"{want.registry}/{want.path}:{tag}"
+        return failed(
+            f"{want.ref} is the image index {source}, and your engine holds only part of it: "
+            f"a pull fetches your platform's image ({other.platform}), not the index's "
+            "attestation, and `docker push` of an index needs every part, so it stopped with "
+            "'missing content: … not found'. The registry has all of it already.",
+            f"Give it the new tag in the registry itself: docker buildx imagetools create -t "
+            f"{want.ref} {source}  (Docker 28 and later can instead push your platform's image "
+            f"alone: docker push --platform {other.platform} {want.ref}, under a digest of its "
+            "own.)",
+            index=other.digest,
+            source=source,
+        )
+    return None

@@ -263,14 +263,17 @@ class Engine:
                 raise ImageUnavailable(f"Pulling {ref} failed: {_short(error)}", "") from None
 
     def build(self, context: str, tag: str, buildargs: dict | None = None) -> list[str]:
-        """Build ``context`` (a folder with a Dockerfile) as ``tag`` the way a learner's
-        ``docker build`` does (BuildKit where the CLI has it, else the legacy builder); return
-        the build's output lines."""
+        """Build one of the course's images from ``context`` (a folder with a Dockerfile) as
+        ``tag`` the way a learner's ``docker build`` does (BuildKit where the CLI has it, else the
+        legacy builder); return the build's output lines."""
         argv = [_docker_cli(), "build", "-t", tag]
         for key, value in (buildargs or {}).items():
             argv += ["--build-arg", f"{key}={value}"]
-        # The CLI reaches the engine the SDK does: both read DOCKER_HOST.
-        env = dict(os.environ, BUILDKIT_PROGRESS="plain")
+        # The CLI reaches the engine the SDK does: both read DOCKER_HOST. The course's own
+        # images carry no provenance attestation: on the containerd image store an image with
+        # one becomes an index whose attestation a later pull does not fetch, and the engine
+        # then refuses to push the pulled copy again ("missing content"), which the lessons do.
+        env = dict(os.environ, BUILDKIT_PROGRESS="plain", BUILDX_NO_DEFAULT_ATTESTATIONS="1")
         try:
             done = subprocess.run(
                 [*argv, context], capture_output=True, text=True, timeout=900, env=env
@@ -288,6 +291,19 @@ class Engine:
                 "The build's last lines:\n" + "\n".join(lines[-8:]),
             )
         return lines
+
+    def copy_image(self, source: str, ref: str, labels: dict) -> None:
+        """A copy of ``source`` named ``ref`` with ``labels`` added, hence an image ID of its own:
+        the commit of a container that is never started (no builder involved, on either image
+        store). The container carries the labels too, so a reaper finds it if this process
+        dies before removing it."""
+        repository, _, tag = ref.rpartition(":")
+        with _engine_errors(f"copying {source} as {ref}"):
+            container = self.client.api.create_container(source, labels=labels)
+            try:
+                self.client.api.commit(container["Id"], repository=repository, tag=tag)
+            finally:
+                self.client.api.remove_container(container["Id"], force=True)
 
     def import_image(self, tarball, ref: str, changes: list[str]) -> None:
         """Import a root file system (a tar stream) as image ``ref``."""

@@ -55,8 +55,10 @@ print(f"Your registry: {lab.registry}   your image: {lab.source()}")
 # Docker Hub shows a pushed tag's **digest** (the `v1: digest: sha256:…` line of `docker push`) and
 # its **compressed size** (the sum of its layers). State both for your `v1`, read with docker
 # commands: `docker inspect` gives the digest your engine recorded, `docker manifest inspect
-# --insecure IMAGE` the manifest with its layers' sizes. Set `DIGEST` (a string) and `SIZE` (bytes,
-# or a string such as `"69.1 MB"`).
+# --insecure --verbose IMAGE` the manifest with its layers' sizes. (Built with BuildKit on the
+# containerd image store, a tag names an *image index*: the command then lists your platform's
+# image and an attestation whose platform is `unknown`; the size is your image's.) Set `DIGEST`
+# (a string) and `SIZE` (bytes, or a string such as `"69.1 MB"`).
 
 # %% nbgrader={"grade": false, "grade_id": "answer-verify", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -65,9 +67,12 @@ import json
 image = f"{lab.registry}/{lab.username}/my-flask-app:v1"
 # recorded = !docker inspect --format "{{{{index .RepoDigests 0}}}}" {image}
 DIGEST = recorded[0].split("@")[1]
-# manifest_lines = !docker manifest inspect --insecure {image}
-manifest = json.loads("\n".join(manifest_lines))
-SIZE = sum(layer["size"] for layer in manifest["layers"])
+# manifest_lines = !docker manifest inspect --insecure --verbose {image}
+entries = json.loads("\n".join(manifest_lines))
+entries = entries if isinstance(entries, list) else [entries]  # an index lists several
+mine = next(e for e in entries if e["Descriptor"]["platform"]["os"] != "unknown")
+layers = (mine.get("OCIManifest") or mine["SchemaV2Manifest"])["layers"]
+SIZE = sum(layer["size"] for layer in layers)
 print(DIGEST, SIZE)
 ### END SOLUTION
 

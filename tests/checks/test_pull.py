@@ -5,12 +5,15 @@ from tests.conftest import docker, pull_fresh, pushed
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
-def test_a_real_pull_after_the_push_passes(lab):
+def test_a_real_pull_after_the_push_passes(lab, engine):
     pushed(lab)
     pull_fresh(lab)
     result = lab.check("pull")
     assert result.passed, result
-    assert result.evidence["blobs"] >= 1
+    if engine.info.containerd_store:  # the content store may still hold every blob
+        assert result.evidence["blobs"] >= 1 or result.evidence["removed_before_pull"]
+    else:
+        assert result.evidence["blobs"] >= 1
     assert result.evidence["digest"] == lab.hub.manifest("john123/my-flask-app", "v1").digest
 
 

@@ -23,10 +23,13 @@ VERIFY = (
     'import json\nrecorded = !docker inspect --format "{{{{index .RepoDigests 0}}}}" '
     + TARGET
     + "\n"
-    'DIGEST = recorded[0].split("@")[1]\nlines = !docker manifest inspect --insecure '
+    'DIGEST = recorded[0].split("@")[1]\nlines = !docker manifest inspect --insecure --verbose '
     + TARGET
     + "\n"
-    'SIZE = sum(layer["size"] for layer in json.loads("\\n".join(lines))["layers"])'
+    'entries = json.loads("\\n".join(lines))\n'
+    "entries = entries if isinstance(entries, list) else [entries]\n"
+    'mine = next(e for e in entries if e["Descriptor"]["platform"]["os"] != "unknown")\n'
+    'SIZE = sum(l["size"] for l in (mine.get("OCIManifest") or mine["SchemaV2Manifest"])["layers"])'
 )
 PULL = f"!docker rmi {TARGET} {{lab.source()}}\n!docker pull {TARGET}"
 RUN = f"!docker run -d -p 5000 {TARGET}"

@@ -121,7 +121,8 @@ def test_a_second_push_of_an_unchanged_tag_is_seen_by_the_engine(lab, engine):
     again = docker("push", lab.image())
     assert "Layer already exists" in again.stdout
     puts = _manifest_puts(lab)
-    if engine.info.containerd_store:  # HEAD manifests/v1, no PUT: invisible in the registry log
+    single = not lab.hub.manifest("john123/my-flask-app", "v1").is_index
+    if engine.info.containerd_store and single:  # HEAD manifests/v1, no PUT: not in the log
         assert puts == puts_before
         heads = [
             r
@@ -184,3 +185,27 @@ def test_the_sizes_differ_as_the_lessons_say(lab, engine):
         assert listed > inspected > manifest.size * 0.9
     else:  # unpacked, both; the hub's compressed size is smaller
         assert listed == inspected > manifest.size
+
+
+def test_a_pulled_index_pushed_under_a_new_tag_is_explained(
+    lab, engine, containerd_store, tmp_path
+):
+    # A BuildKit build is an index with an attestation; a pull fetches only this platform's
+    # image, and the engine refuses to push the pulled copy under another tag.
+    build_version(lab, "v1.1.0", "BuildKit", tmp_path)
+    login(lab)
+    tag_and_push(lab, "v1.1.0", source=lab.source("v1.1.0"))
+    docker("rmi", lab.image("v1.1.0"), lab.source("v1.1.0"))
+    docker("pull", lab.image("v1.1.0"))
+    docker("tag", lab.image("v1.1.0"), lab.image("v1.1"))
+    refused = docker("push", lab.image("v1.1"), check=False)
+    assert refused.returncode != 0 and "missing content" in refused.stderr
+    result = lab.check("push", tag="v1.1")
+    assert not result.passed and "holds only part of it" in result.message
+    command = result.hint.split(": ", 1)[1].split("  (")[0]
+    assert command.startswith("docker buildx imagetools create -t ")
+    docker(*command.split()[1:])
+    done = lab.check("push", tag="v1.1")
+    assert done.passed, done
+    index = lab.hub.manifest("john123/my-flask-app", "v1.1.0").digest
+    assert lab.hub.manifest("john123/my-flask-app", "v1.1").digest == index

@@ -82,6 +82,10 @@ def course():
                     "username": lab.username,
                     "progress": dict(lab.progress),
                     "tags": lab.hub.tags(f"{LEARNER}/my-flask-app"),
+                    "index": {
+                        tag: lab.hub.manifest(f"{LEARNER}/my-flask-app", tag).is_index
+                        for tag in ("v1", "v1.1.0")
+                    },
                 }
             finally:
                 lab.stop()
@@ -145,7 +149,7 @@ ENGINE_TEXTS = {
     "04-push": ["push-lines", "repush"],
     "05-verify": ["sizes", "repodigests"],
     "06-pull-and-run": ["pull-lines"],
-    "07-versioning": ["missing-tag", "logged-out-pull"],
+    "07-versioning": ["build-index", "missing-tag", "logged-out-pull"],
 }
 
 
@@ -154,7 +158,7 @@ ENGINE_TEXTS = {
 def test_each_lesson_says_what_is_true_on_this_engine(course, engine):
     """The paragraph for this engine is shown, the other engine's is not, and every output line
     it promises is in what the real command printed."""
-    executed, _ = course
+    executed, end = course
     for name, keys in ENGINE_TEXTS.items():
         for key in keys:
             mine = enginetexts.text(engine.info, key)
@@ -164,6 +168,9 @@ def test_each_lesson_says_what_is_true_on_this_engine(course, engine):
                     assert not executed[name].shows(markdown), f"{name}: {key} for {variant}"
             for line in mine.shows:
                 assert executed[name].shows(line), f"{name}: {key} promises {line!r}"
+    # What the paragraphs say of image indexes: the course's v1 never is one; the learner's
+    # own v1.1.0 build is one exactly with BuildKit on the containerd image store.
+    assert end["index"] == {"v1": False, "v1.1.0": enginetexts.kind(engine.info) == "index"}
 
 
 @pytest.mark.docker
