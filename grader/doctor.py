@@ -4,6 +4,7 @@ fix, for ``grader doctor`` and the welcome lesson alike."""
 from __future__ import annotations
 
 import html
+import shutil
 from dataclasses import dataclass, field
 
 from .errors import CourseError
@@ -72,6 +73,7 @@ def diagnose(clean_up: bool = True) -> Diagnosis:
     info = engine.info
     findings = [
         Finding("engine", True, f"Docker {info.version} answers ({info.platform})"),
+        _cli_finding(),
         *engine_findings(info),
     ]
     reachable, why = images.hub_reachable()
@@ -92,6 +94,21 @@ def diagnose(clean_up: bool = True) -> Diagnosis:
         findings.append(Finding(f"image {status.role}", not status.fix, detail, status.fix))
     cleaned = reap_dead_labs(engine) if clean_up else []
     return Diagnosis(findings, cleaned)
+
+
+def _cli_finding() -> Finding:
+    """The lessons and the course's image builds run the docker CLI."""
+    path = shutil.which("docker")
+    if path:
+        return Finding("docker CLI", True, f"{path}")
+    return Finding(
+        "docker CLI",
+        False,
+        "NOT FOUND on PATH: the lessons run `docker …` commands and the course builds its app "
+        "with `docker build`",
+        "Install the docker client: Docker Desktop has it; Debian/Ubuntu: "
+        "`apt-get install docker.io` (or Docker's docker-ce-cli).",
+    )
 
 
 def engine_findings(info: EngineInfo) -> list[Finding]:
@@ -136,8 +153,8 @@ def engine_findings(info: EngineInfo) -> list[Finding]:
             True,
             "`docker build` uses the legacy builder (no buildx plugin, or DOCKER_BUILDKIT=0); "
             "Docker deprecates it and prints a warning, and the course works with it.",
-            "Optional: install the buildx plugin (Debian/Ubuntu: `apt-get install docker-buildx`; "
-            "Docker Desktop has it) to build with BuildKit.",
+            "Optional: install the buildx plugin to build with BuildKit (Docker's packages: "
+            "docker-buildx-plugin; Debian 13 and Ubuntu: docker-buildx; Docker Desktop has it).",
             blocking=False,
         )
     port = net.app_port()

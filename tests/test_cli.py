@@ -31,6 +31,14 @@ def test_doctor_says_the_engines_image_store_builder_and_port(engine):
     assert f"image store: {store}" in out
     assert ("uses BuildKit" if info.builder == "BuildKit" else "uses the legacy builder") in out
     assert "port 5000: " in out
+    assert "docker CLI: /" in out
+
+
+def test_doctor_without_the_docker_cli_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # the engine answers; no docker client on PATH
+    status, out, _ = run("doctor")
+    assert status == ExitStatus.NOT_READY
+    assert "docker CLI: NOT FOUND on PATH" in out and "fix: Install the docker client" in out
 
 
 def test_doctor_says_when_port_5000_is_taken_and_which_port_the_run_step_uses():

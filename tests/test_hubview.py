@@ -56,4 +56,4 @@ def test_the_page_lists_each_tag_with_digest_size_platform_and_push_time_newest_
         platform = lab.engine.info.platform  # OS/ARCH, as the hub's Tags tab shows it
         assert all(t.platform == platform and t.kind == "image" for t in page.tags)
         assert f"v1  {platform}  {page.tags[1].size_text}" in str(page)
-        assert f"<td style=\"white-space:nowrap;text-align:left\">{platform}</td>" in html
+        assert f'<td style="white-space:nowrap;text-align:left">{platform}</td>' in html

@@ -48,8 +48,6 @@ class EngineInfo:
     os: str
     architecture: str
     """As registries name it: ``amd64``, ``arm64``, …"""
-    desktop: bool = False
-    """Docker Desktop (its VM), rather than an engine on this machine."""
 
     @property
     def containerd_store(self) -> bool:
@@ -154,7 +152,7 @@ class Engine:
         self.client.close()
 
     def version(self) -> str:
-        return self.info.version
+        return str(self._info.get("ServerVersion") or "?")
 
     @functools.cached_property
     def _info(self) -> dict:
@@ -173,15 +171,14 @@ class Engine:
         info = self._info
         driver_status = {str(k): str(v) for k, v in (info.get("DriverStatus") or []) if k}
         containerd = driver_status.get("driver-type") == "io.containerd.snapshotter.v1"
-        arch = str(info.get("Architecture") or "")
+        os_name, _, architecture = self.platform.partition("/")
         return EngineInfo(
-            version=str(info.get("ServerVersion") or "?"),
+            version=self.version(),
             image_store=CONTAINERD if containerd else CLASSIC,
             storage_driver=str(info.get("Driver") or "?"),
             builder=cli_builder(),
-            os=str(info.get("OSType") or "linux"),
-            architecture=_ARCHITECTURES.get(arch, arch),
-            desktop="desktop" in str(info.get("OperatingSystem") or "").lower(),
+            os=os_name,
+            architecture=architecture,
         )
 
     def events(self, since_ns: int, type: str = "image") -> list[EngineEvent]:
@@ -232,8 +229,17 @@ class Engine:
                 raise
 
     def images(self) -> list[LocalImage]:
+        """Every tagged image, from one listing (their ``size`` is what ``docker images``
+        shows). No per-image inspect that a removal in between could break; and since the
+        containerd image store answers a listing with 404 when an image goes while it lists,
+        the listing is asked again then."""
         with _engine_errors("listing images"):
-            return [_local_image(image) for image in self.client.images.list()]
+            for _ in range(10):
+                try:
+                    return [_image_summary(summary) for summary in self.client.api.images()]
+                except docker.errors.NotFound:
+                    time.sleep(0.05)
+            return [_image_summary(summary) for summary in self.client.api.images()]
 
     def tag(self, source: str, target: str) -> None:
         repository, _, tag = target.rpartition(":")
@@ -415,6 +421,18 @@ def _local_image(image) -> LocalImage:
         repo_digests=tuple(attrs.get("RepoDigests") or ()),
         size=attrs.get("Size", 0),
         labels=(attrs.get("Config") or {}).get("Labels") or {},
+    )
+
+
+def _image_summary(summary: dict) -> LocalImage:
+    return LocalImage(
+        id=summary.get("Id", ""),
+        tags=tuple(t for t in summary.get("RepoTags") or () if t != "<none>:<none>"),
+        repo_digests=tuple(
+            d for d in summary.get("RepoDigests") or () if not d.endswith("@<none>")
+        ),
+        size=int(summary.get("Size") or 0),
+        labels=summary.get("Labels") or {},
     )
 
 
