@@ -22,7 +22,7 @@ from grader.errors import (
     RegistryUnavailable,
 )
 from grader.infra.owners import LAB
-from tests.conftest import STUDENT_DOCKER_CONFIG, docker, pull_fresh, pushed
+from tests.conftest import STUDENT_DOCKER_CONFIG, docker, login, pull_fresh, pushed
 
 pytestmark = pytest.mark.docker
 
@@ -220,15 +220,27 @@ def test_two_labs_at_the_same_time_do_not_collide(engine):
     assert all(r["login"] for r in results)
 
 
-def test_start_rebuilds_the_app_image_when_it_is_missing(engine):
+@pytest.mark.parametrize("buildkit", ["1", "0"], ids=["BuildKit", "legacy builder"])
+def test_start_rebuilds_the_app_image_when_it_is_missing(engine, monkeypatch, buildkit):
+    if buildkit == "1" and docker("buildx", "version", check=False).returncode != 0:
+        pytest.skip("the docker CLI here has no buildx plugin")
+    monkeypatch.setenv("DOCKER_BUILDKIT", buildkit)
     holder = "course-test/app-backup:1"
     docker("tag", "my-flask-app:v1", holder)  # keep the layers so the rebuild is quick
     docker("rmi", "my-flask-app:v1")
     try:
-        with Lab.start(username="john123"):
+        with Lab.start(username="john123") as lab:
             rebuilt = engine.image("my-flask-app:v1")
             assert rebuilt is not None
             assert "org.publishing-course.app-hash" in rebuilt.labels
+            # Either builder makes one image manifest (no attestation), so a pulled copy can
+            # be pushed again under another tag on the containerd image store too.
+            login(lab)
+            docker("tag", "my-flask-app:v1", lab.image())
+            docker("push", lab.image())
+            manifest = lab.hub.manifest("john123/my-flask-app", "v1")
+            assert not manifest.is_index and manifest.attestations == 0
+            assert manifest.identifies(rebuilt.id)
     finally:
         if engine.image("my-flask-app:v1") is None:
             docker("tag", holder, "my-flask-app:v1")
