@@ -184,7 +184,7 @@ class Engine:
     def events(self, since_ns: int, type: str = "image") -> list[EngineEvent]:
         """The engine's own events of ``type`` since ``since_ns`` (nanoseconds since the
         epoch), oldest first. The engine keeps its last 256 events or so."""
-        until_ns = time.time_ns() + 50_000_000
+        until_ns = time.time_ns()  # the engine holds the stream open until then: no later
         with _engine_errors("reading its events"):
             stream = self.client.api.events(
                 since=_seconds(max(since_ns, 10**9)),
