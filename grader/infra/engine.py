@@ -298,19 +298,6 @@ class Engine:
             )
         return lines
 
-    def copy_image(self, source: str, ref: str, labels: dict) -> None:
-        """A copy of ``source`` named ``ref`` with ``labels`` added, hence an image ID of its own:
-        the commit of a container that is never started (no builder involved, on either image
-        store). The container carries the labels too, so a reaper finds it if this process
-        dies before removing it."""
-        repository, _, tag = ref.rpartition(":")
-        with _engine_errors(f"copying {source} as {ref}"):
-            container = self.client.api.create_container(source, labels=labels)
-            try:
-                self.client.api.commit(container["Id"], repository=repository, tag=tag)
-            finally:
-                self.client.api.remove_container(container["Id"], force=True)
-
     def import_image(self, tarball, ref: str, changes: list[str]) -> None:
         """Import a root file system (a tar stream) as image ``ref``."""
         repository, _, tag = ref.rpartition(":")

@@ -216,8 +216,12 @@ def own_app_repository(lab_id: str) -> str:
 
 def derive_app(engine: Engine, ref: str, labels: dict) -> None:
     """An app image of its own for one lab: ``my-flask-app:v1`` plus ``labels``, so it has its
-    own image ID (~0.1 s: a commit of an unstarted container, which needs no builder)."""
-    engine.copy_image(APP_IMAGE, ref, labels)
+    own image ID: one LABEL step built with the learner's ``docker build`` (~0.4 s with BuildKit
+    on either image store; a commit would take 0.8 s on the containerd one)."""
+    with tempfile.TemporaryDirectory(prefix="lab-app-") as context:
+        lines = [f"FROM {APP_IMAGE}", *(f'LABEL {k}="{v}"' for k, v in labels.items())]
+        (Path(context) / "Dockerfile").write_text("\n".join(lines) + "\n")
+        engine.build(context, ref)
 
 
 def build_registry(engine: Engine, ref: str, log: Log) -> None:
