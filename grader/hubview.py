@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from .checks.evidence import human_size, last_push, target
+from .infra.registry import rfc3339_ns
 from .lab import APP_REPOSITORY
 
 
@@ -131,11 +132,5 @@ def repository(lab, name: str = APP_REPOSITORY) -> HubRepository:
 
 def _time(text: str) -> datetime | None:
     """Distribution's log time (``2026-11-26T18:31:35.080561992Z``) as a datetime."""
-    if not text:
-        return None
-    head, _, fraction = text.rstrip("Z").partition(".")
-    try:
-        moment = datetime.fromisoformat(head).replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
-    return moment.replace(microsecond=int((fraction + "000000")[:6])) if fraction else moment
+    ns = rfc3339_ns(text)
+    return datetime.fromtimestamp(ns // 1000 / 1e6, timezone.utc) if ns else None

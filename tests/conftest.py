@@ -5,8 +5,10 @@ touched."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import socket
 import subprocess
 from pathlib import Path
 
@@ -95,3 +97,17 @@ def pull_fresh(lab, tag: str = "v1"):
     docker("rmi", lab.image(tag), lab.source(tag), check=False)
     docker("pull", lab.image(tag))
     docker("tag", lab.image(tag), lab.source(tag))  # the lab's own name back, for later steps
+
+
+@contextlib.contextmanager
+def port_5000_taken():
+    """Port 5000 held, as AirPlay Receiver holds it on macOS (if something else holds it
+    already, that is the same situation)."""
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            taken.bind(("0.0.0.0", 5000))
+            taken.listen()
+        except OSError:
+            pass
+        yield

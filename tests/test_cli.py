@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from grader.cli import ExitStatus, main
+from tests.conftest import port_5000_taken
 
 pytestmark = pytest.mark.docker
 
@@ -42,15 +43,7 @@ def test_doctor_without_the_docker_cli_says_so(monkeypatch, tmp_path):
 
 
 def test_doctor_says_when_port_5000_is_taken_and_which_port_the_run_step_uses():
-    import socket
-
-    with socket.socket() as taken:
-        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            taken.bind(("0.0.0.0", 5000))
-            taken.listen()
-        except OSError:
-            pass  # something else holds it already: the same situation
+    with port_5000_taken():
         _, out, _ = run("doctor")
     line = next(line for line in out.splitlines() if line.startswith("port 5000: "))
     assert "Port 5000 is taken on this machine (on macOS, the AirPlay Receiver" in line

@@ -11,6 +11,7 @@ from grader import lessons
 from grader.checks import NAMES
 from grader.errors import InvalidInput
 from grader.infra import commands
+from tests.conftest import port_5000_taken
 from tests.learners import learner_lab, pushed
 
 
@@ -24,13 +25,7 @@ def test_the_steps_follow_the_checks_order_and_name_their_lessons():
 
 
 def test_the_app_port_is_one_nothing_listens_on():
-    with socket.socket() as taken:
-        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            taken.bind(("0.0.0.0", 5000))
-            taken.listen()
-        except OSError:
-            pass  # something else has 5000 already
+    with port_5000_taken():
         port = lessons.app_port()
         assert port != 5000
     with socket.socket() as probe:

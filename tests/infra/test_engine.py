@@ -144,16 +144,21 @@ def _manifest_puts(lab) -> int:
     )
 
 
-def test_a_pull_the_content_store_serves_counts_when_the_image_was_removed(
-    lab, engine, containerd_store, tmp_path
-):
-    # After a BuildKit build the content store keeps the blobs: removing every name and pulling
-    # downloads nothing, yet the learner did it right; the engine's events say so.
+def pull_back_a_buildkit_build(lab, tmp_path) -> None:
+    """A learner's BuildKit build of v1.1.0, pushed, every local name removed, pulled back."""
     build_version(lab, "v1.1.0", "BuildKit", tmp_path)
     login(lab)
     tag_and_push(lab, "v1.1.0", source=lab.source("v1.1.0"))
     docker("rmi", lab.image("v1.1.0"), lab.source("v1.1.0"))
     docker("pull", lab.image("v1.1.0"))
+
+
+def test_a_pull_the_content_store_serves_counts_when_the_image_was_removed(
+    lab, engine, containerd_store, tmp_path
+):
+    # After a BuildKit build the content store keeps the blobs: removing every name and pulling
+    # downloads nothing, yet the learner did it right; the engine's events say so.
+    pull_back_a_buildkit_build(lab, tmp_path)
     blob_gets = [
         r for r in lab.requests() if r.method == "GET" and "/blobs/" in r.uri and r.by_docker
     ]
@@ -192,11 +197,7 @@ def test_a_pulled_index_pushed_under_a_new_tag_is_explained(
 ):
     # A BuildKit build is an index with an attestation; a pull fetches only this platform's
     # image, and the engine refuses to push the pulled copy under another tag.
-    build_version(lab, "v1.1.0", "BuildKit", tmp_path)
-    login(lab)
-    tag_and_push(lab, "v1.1.0", source=lab.source("v1.1.0"))
-    docker("rmi", lab.image("v1.1.0"), lab.source("v1.1.0"))
-    docker("pull", lab.image("v1.1.0"))
+    pull_back_a_buildkit_build(lab, tmp_path)
     docker("tag", lab.image("v1.1.0"), lab.image("v1.1"))
     refused = docker("push", lab.image("v1.1"), check=False)
     assert refused.returncode != 0 and "missing content" in refused.stderr
