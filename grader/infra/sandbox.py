@@ -1,0 +1,404 @@
+"""A sandbox for one grading: a user made for it, a rootless Docker engine of its own, limits,
+and a private view of the file system for the student's kernel.
+
+What a sandbox is, on Linux with root (the grading host):
+
+- an unprivileged user ``gsbx-ID`` (``useradd``: its own ``/etc/subuid`` range), removed after;
+- a size-limited tmpfs at ``SANDBOXES/ID`` (the disk limit), holding the engine's data root,
+  the user's home and the kernel's working folder; unmounted after, so nothing stays;
+- a rootless engine (Debian's ``dockerd-rootless.sh``) run as that user, with two sockets:
+  ``sock/student.sock`` for the kernel and ``sock/grader.sock`` for the grading process. The
+  ``sock`` folder is root's once the engine listens, so nothing in the sandbox can put another
+  program behind the grader's socket;
+- a cgroup (memory and process limits) that holds the engine and the kernel, and that is how
+  everything the sandbox started is found and killed at the end;
+- :meth:`Sandbox.jail`: the command that runs a program (the kernel) as the user, in its own
+  PID and mount namespaces, with the root file system read-only, ``/root``, ``/home``, ``/tmp``,
+  ``/var/tmp``, the course folder and the host engine's socket hidden, and no privilege to gain.
+
+What it cannot do: the student is root of their own engine (a rootless engine's root is the
+sandbox user), so a student can break their own sandbox, never the host, the gradebook or a
+neighbour. The network is the host's (loopback services of the host stay reachable; each
+needs its own credentials).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import docker
+
+from ..errors import InfrastructureError
+from .engine import Engine
+
+SANDBOXES = Path(os.environ.get("COURSE_SANDBOXES", "/var/lib/publishing-course/sandboxes"))
+USER_PREFIX = "gsbx-"
+ROOTLESS_SCRIPT = os.environ.get(
+    "COURSE_DOCKERD_ROOTLESS", "/usr/share/docker.io/contrib/dockerd-rootless.sh"
+)
+CGROUP_NAME = "publishing-course"
+_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class SandboxUnavailable(InfrastructureError):
+    pass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one sandbox may use."""
+
+    memory_mb: int = 3072
+    processes: int = 1024
+    disk_mb: int = 4096
+    seconds: int = 900
+    """Wall time for the whole run of the student's notebook (the grading process enforces it)."""
+
+
+def support() -> tuple[bool, str]:
+    """Can sandboxes be made here? (True, what they are) or (False, what is missing and how to
+    get it)."""
+    if sys.platform != "linux":
+        return False, (
+            f"rootless engines need Linux (this is {sys.platform}): grading runs the student's "
+            "code with your own engine and user, no sandbox"
+        )
+    if os.geteuid() != 0:
+        return False, "making a user per grading needs root: run the grading as root (sudo)"
+    missing = [
+        name
+        for name in ("rootlesskit", "slirp4netns", "newuidmap", "useradd", "unshare", "dockerd")
+        if not shutil.which(name)
+    ]
+    if not Path(ROOTLESS_SCRIPT).exists():
+        missing.append(ROOTLESS_SCRIPT)
+    if missing:
+        return False, (
+            f"missing {', '.join(missing)}: `apt-get install docker.io rootlesskit slirp4netns "
+            "uidmap` (Debian/Ubuntu)"
+        )
+    return True, (
+        "each submission runs as a user made for it, with a rootless Docker engine of its own, "
+        "memory/process/disk limits and a private file system view"
+    )
+
+
+@dataclass
+class Sandbox:
+    name: str
+    root: Path
+    uid: int
+    gid: int
+    limits: Limits
+    engine_pid: int = 0
+
+    # --- making and removing --------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, limits: Limits | None = None, images: Path | None = None) -> Sandbox:
+        """Make a sandbox and start its engine; ``images``: a ``docker save`` tarball to load."""
+        ok, why = support()
+        if not ok:
+            raise SandboxUnavailable(f"No grading sandbox can be made here: {why}.", why)
+        limits = limits or Limits()
+        name = USER_PREFIX + secrets.token_hex(5)
+        root = SANDBOXES / name.removeprefix(USER_PREFIX)
+        SANDBOXES.mkdir(parents=True, exist_ok=True)
+        SANDBOXES.chmod(0o711)  # sandboxes cannot list each other
+        root.mkdir(mode=0o755)
+        sandbox = cls(name, root, -1, -1, limits)
+        try:
+            subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"size={limits.disk_mb}m,mode=755", name, str(root)],
+                check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            _useradd(name, root / "home")
+            sandbox.uid, sandbox.gid = _ids(name)
+            for folder in ("home", "xdg", "data", "sock", "work"):
+                (root / folder).mkdir(mode=0o700)
+                os.chown(root / folder, sandbox.uid, sandbox.gid)
+            (root / "work").chmod(0o755)
+            sandbox._write_manifest()
+            sandbox._make_cgroups()
+            sandbox._start_engine()
+            if images is not None:
+                sandbox.engine().load(images)
+        except BaseException:
+            sandbox.destroy()
+            raise
+        return sandbox
+
+    def _write_manifest(self) -> None:
+        """What ``grader doctor`` needs to remove this sandbox if the grading is killed."""
+        record = {**asdict(self), "root": str(self.root), "limits": asdict(self.limits)}
+        record["owner_pid"] = os.getpid()
+        (SANDBOXES / f"{self.name}.json").write_text(json.dumps(record))
+
+    def _make_cgroups(self) -> None:
+        for folder, limits in _cgroup_settings(self.limits).items():
+            path = folder / CGROUP_NAME / self.name
+            path.mkdir(parents=True, exist_ok=True)
+            for key, value in limits.items():
+                with contextlib.suppress(OSError):
+                    (path / key).write_text(str(value))
+
+    def cgroup_paths(self) -> list[Path]:
+        return [folder / CGROUP_NAME / self.name for folder in _cgroup_settings(self.limits)]
+
+    def _enter_cgroups(self) -> None:
+        """Run in the child before exec: the process and all it starts count against the
+        sandbox's limits."""
+        for path in self.cgroup_paths():
+            with contextlib.suppress(OSError):
+                (path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def _start_engine(self) -> None:
+        env = {
+            "HOME": str(self.root / "home"),
+            "XDG_RUNTIME_DIR": str(self.root / "xdg"),
+            "PATH": _PATH,
+        }
+        command = [
+            "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
+            ROOTLESS_SCRIPT, "--data-root", str(self.root / "data"),
+            "-H", f"unix://{self.root}/sock/student.sock",
+            "-H", f"unix://{self.root}/sock/grader.sock",
+        ]  # fmt: skip
+        log = open(self.root / "engine.log", "wb")  # noqa: SIM115 (the engine keeps it)
+        process = subprocess.Popen(
+            command, env=env, cwd=self.root / "home", stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, preexec_fn=self._enter_cgroups, start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        self.engine_pid = process.pid
+        self._write_manifest()
+        deadline = time.monotonic() + 30
+        while not self._answers():
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = (self.root / "engine.log").read_text(errors="replace").splitlines()[-8:]
+                raise SandboxUnavailable(
+                    "The sandbox's rootless Docker engine did not start:\n" + "\n".join(tail),
+                    "Run `grader doctor`; the FIELD-NOTES' rootless recipe lists what it needs.",
+                )
+            time.sleep(0.05)
+        # From now on only root can create or replace anything next to the grader's socket.
+        sock = self.root / "sock"
+        os.chown(sock, 0, 0)
+        sock.chmod(0o755)
+
+    def _answers(self) -> bool:
+        try:
+            client = docker.DockerClient(base_url=self.grader_host, timeout=2)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+        except Exception:
+            return False
+
+    def destroy(self) -> list[str]:
+        """Kill everything the sandbox started, remove its user, cgroups and files."""
+        return remove(self.name)
+
+    # --- using it --------------------------------------------------------------------------------
+
+    @property
+    def grader_host(self) -> str:
+        return f"unix://{self.root}/sock/grader.sock"
+
+    @property
+    def student_host(self) -> str:
+        return f"unix://{self.root}/sock/student.sock"
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    def engine(self) -> Engine:
+        """The sandbox's engine, through the grader's own socket."""
+        return Engine.at(self.grader_host)
+
+    def give(self, path: Path) -> None:
+        """Make ``path`` (inside the sandbox) the sandbox user's."""
+        os.chown(path, self.uid, self.gid)
+
+    def alive(self) -> bool:
+        """The grader's own probe: does the sandbox's engine still answer on its socket?"""
+        return self._answers()
+
+    def jail(self, argv: list[str], env: dict[str, str], hide: list[str]) -> list[str]:
+        """The command that runs ``argv`` inside the sandbox (see the module's docstring):
+        ``env`` is all of its environment, ``hide`` more folders to hide (the course's)."""
+        spec = {
+            "uid": self.uid,
+            "gid": self.gid,
+            "argv": argv,
+            "env": {"PATH": _PATH, "HOME": str(self.home), **env, "DOCKER_HOST": self.student_host},
+            "cwd": str(self.work),
+            "hide": [*HIDDEN, *hide],
+            "keep": [str(self.root)],
+            "cgroups": [str(p) for p in self.cgroup_paths()],
+            "tmp_mb": 512,
+        }
+        path = self.root / f"jail-{secrets.token_hex(3)}.json"
+        path.write_text(json.dumps(spec))
+        path.chmod(0o600)
+        return [
+            "unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation=private",
+            sys.executable, "-m", "grader.infra.jail", str(path),
+        ]  # fmt: skip
+
+
+HIDDEN = ["/root", "/home", "/tmp", "/var/tmp", "/run/user", "/var/lib/docker", "/srv", "/dev/shm"]
+"""Folders the kernel never sees (plus the course folder and the grader's caches)."""
+
+
+def _useradd(name: str, home: Path) -> None:
+    for attempt in range(20):  # useradd takes a lock on /etc/passwd; parallel gradings wait
+        done = subprocess.run(
+            ["useradd", "--no-create-home", "--home-dir", str(home), "--shell",
+             "/usr/sbin/nologin", "--comment", "publishing-course grading sandbox", name],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode == 0:
+            return
+        if "lock" not in done.stderr or attempt == 19:
+            raise SandboxUnavailable(
+                f"Could not make the sandbox's user: {done.stderr.strip()}",
+                "Run the grading as root on a machine with useradd (shadow's passwd package).",
+            )
+        time.sleep(0.1 + attempt * 0.05)
+
+
+def _ids(name: str) -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam(name)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _cgroup_settings(limits: Limits) -> dict[Path, dict[str, int | str]]:
+    """``{controller folder: {file: value}}`` for cgroup v2 or v1, whichever the host has."""
+    base = Path("/sys/fs/cgroup")
+    memory = limits.memory_mb * 1024 * 1024
+    if (base / "cgroup.controllers").exists():  # v2
+        return {base: {"memory.max": memory, "pids.max": limits.processes}}
+    found = {}
+    if (base / "memory").is_dir():
+        found[base / "memory"] = {"memory.limit_in_bytes": memory}
+    if (base / "pids").is_dir():
+        found[base / "pids"] = {"pids.max": limits.processes}
+    return found
+
+
+def _cgroup_pids(paths: list[Path]) -> set[int]:
+    found = set()
+    for path in paths:
+        with contextlib.suppress(OSError):
+            found |= {int(p) for p in (path / "cgroup.procs").read_text().split()}
+    return {pid for pid in found if not _zombie(pid)}
+
+
+def _user_pids(uid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid and not _zombie(int(entry.name)):
+                    found.add(int(entry.name))
+    return found
+
+
+def _zombie(pid: int) -> bool:
+    """Dead and waiting for its parent to collect it (reaps it if that is us)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    if state in ("Z", "X"):
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, os.WNOHANG)
+        return True
+    return False
+
+
+def remove(name: str) -> list[str]:
+    """Remove sandbox ``name`` and all it left: processes (its cgroup's and its user's), the
+    tmpfs with its engine's data, the cgroups, the user. Returns what was removed."""
+    removed = []
+    root = SANDBOXES / name.removeprefix(USER_PREFIX)
+    paths = [folder / CGROUP_NAME / name for folder in _cgroup_settings(Limits())]
+    try:
+        uid = _ids(name)[0]
+    except KeyError:
+        uid = None
+    for _ in range(50):
+        pids = _cgroup_pids(paths) | (_user_pids(uid) if uid is not None else set())
+        pids.discard(os.getpid())
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if not removed:
+            removed.append(f"{len(pids)} process(es)")
+        time.sleep(0.02)
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.rmdir()
+    if root.is_dir():
+        # The engine's overlay mounts sit under the tmpfs; a lazy unmount takes them all.
+        with open("/proc/mounts") as mounts:
+            below = [line.split()[1] for line in mounts if line.split()[1].startswith(str(root))]
+        for mount in sorted(below, key=len, reverse=True):
+            subprocess.run(["umount", "-l", mount], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            root.rmdir()
+        removed.append(f"files {root}")
+    if uid is not None:
+        for attempt in range(20):
+            done = subprocess.run(["userdel", name], capture_output=True, text=True)
+            if done.returncode == 0 or "lock" not in done.stderr:
+                break
+            time.sleep(0.1 + attempt * 0.05)
+        removed.append(f"user {name}")
+    with contextlib.suppress(OSError):
+        (SANDBOXES / f"{name}.json").unlink()
+    return removed
+
+
+def leftovers() -> list[str]:
+    """Sandboxes whose grading is gone (killed): their names."""
+    names = set()
+    if SANDBOXES.is_dir():
+        for record in SANDBOXES.glob(f"{USER_PREFIX}*.json"):
+            try:
+                owner = json.loads(record.read_text()).get("owner_pid", 0)
+            except ValueError:
+                owner = 0
+            if not owner or not Path(f"/proc/{owner}").exists():
+                names.add(record.stem)
+        for folder in SANDBOXES.iterdir():
+            if folder.is_dir() and not (SANDBOXES / f"{USER_PREFIX}{folder.name}.json").exists():
+                names.add(USER_PREFIX + folder.name)
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/passwd").read_text().splitlines():
+            user = line.split(":", 1)[0]
+            if user.startswith(USER_PREFIX) and not (SANDBOXES / f"{user}.json").exists():
+                names.add(user)
+    return sorted(names)
