@@ -72,3 +72,7 @@ class PortInUse(InfrastructureError):
 
 class LabStopped(InfrastructureError):
     pass
+
+
+class SandboxUnavailable(InfrastructureError):
+    """A grading sandbox could not be made or started (the grading host, not the student)."""

@@ -10,7 +10,6 @@ import shutil
 import string
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import checks as _checks
@@ -59,7 +58,7 @@ class Lab:
         images: _images.CourseImages,
         persistent: bool = False,
         attached: bool = False,
-        app_repository: str = APP_REPOSITORY,
+        sandbox=None,
     ) -> None:
         self.username = username
         self.token = token
@@ -71,8 +70,11 @@ class Lab:
         """A learner's lab that outlives the kernel (lessons); False for throwaway labs."""
         self.attached = attached
         """A notebook's view of a lab that a grading run started and owns."""
-        self.app_repository = app_repository
-        """The local repository of the app image the lab starts from (see :meth:`source`)."""
+        self.grading = False
+        """A grading run's own lab: its verdicts rest only on evidence the student cannot write
+        (e.g. a credential helper named in the student's configuration is never run)."""
+        self.sandbox = sandbox
+        """The grading sandbox this lab runs in (:class:`grader.infra.sandbox.Sandbox`), or None."""
         self._registry = registry
         registry.api.platform = engine.platform  # an index is read for this engine's platform
         self._state_dir = state_dir
@@ -146,27 +148,13 @@ class Lab:
             host_port=port,
             users={username: token} if username is not None else None,
         )
-        # A throwaway lab (graded labs, grading runs) gets an app image of its own, so labs side
-        # by side on one engine never remove or retag each other's (see source()); it is built
-        # while the registry starts.
-        app_repository = APP_REPOSITORY if persistent else _images.own_app_repository(lab_id)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            own_app = None
-            if not persistent:
-                own_app = pool.submit(
-                    _images.derive_app, engine, f"{app_repository}:v1", {LAB: lab_id}
-                )
-            try:
-                registry.with_name(f"classroom-registry-{username or 'grading'}-{lab_id}")
-                registry.start()
-                config = DockerConfig.create(state_dir / "docker")
-                if own_app is not None:
-                    own_app.result()
-            except BaseException:
-                if own_app is not None:
-                    own_app.exception()  # let the build finish before removing what it made
-                remove_lab(engine, lab_id, str(state_dir))
-                raise
+        try:
+            registry.with_name(f"classroom-registry-{username or 'grading'}-{lab_id}")
+            registry.start()
+            config = DockerConfig.create(state_dir / "docker")
+        except BaseException:
+            remove_lab(engine, lab_id, str(state_dir))
+            raise
         lab = cls(
             username=username or "",
             token=token,
@@ -177,7 +165,6 @@ class Lab:
             state_dir=state_dir,
             images=course_images,
             persistent=persistent,
-            app_repository=app_repository,
         )
         if persistent:
             lab._save_state()
@@ -185,22 +172,29 @@ class Lab:
 
     @classmethod
     def _attach(cls, engine, username, path: Path) -> Lab:
-        """The notebook's side of a grading run: use the registry, token and Docker configuration
-        the grading run started (named by ``GRADER_LAB``), and create the student's account in
-        it with the token the grading run issued."""
+        """The notebook's side of a grading run: the registry, account, token and Docker
+        configuration the grading process made for the username the notebook states (named by
+        ``GRADER_LAB``). The notebook gets the student's own token, never a grader's credential."""
         try:
             state = json.loads(path.read_text())
+            if username != state["username"]:
+                raise InvalidInput(
+                    f"This lab is graded for {state['username']!r} (the USERNAME your notebook "
+                    f"states), not {username!r}.",
+                    "Start the lab with your USERNAME: lab = Lab.start(username=USERNAME).",
+                )
             registry = ClassroomRegistry(
                 state["registry_image"],
                 labels={},
-                grader_account=tuple(state["grader_account"]),
+                grader_account=(state["username"], state["token"]),
             ).attach(state["container"])
         except (OSError, ValueError, KeyError) as error:
+            if isinstance(error, InvalidInput):
+                raise
             raise RegistryUnavailable(
                 f"The grading run's lab ({path}) cannot be used: {error}",
                 "Grade again; `grader doctor` shows the engine's state.",
             ) from None
-        registry.set_account(username, state["token"])
         return cls(
             username=username,
             token=state["token"],
@@ -211,34 +205,69 @@ class Lab:
             state_dir=path.parent,
             images=_images.CourseImages(**state["images"]),
             attached=True,
-            app_repository=state["app_repository"],
         )
 
     @classmethod
-    def start_for_grading(cls) -> Lab:
-        """A fresh lab for one grading run, with no account yet (the notebook's ``Lab.start``
-        creates it with the token issued here)."""
-        engine = Engine.connect()
-        reap_dead_labs(engine)
-        course_images = _images.ensure(engine, log=lambda _: None)
-        return cls._create(engine, None, course_images, None, False)
+    def start_for_grading(cls, username: str | None, sandbox=None) -> Lab:
+        """A fresh lab for one grading run, with the account of the username the notebook
+        states (``None``: no student account). With ``sandbox``, everything runs on the
+        sandbox's own engine (loaded with the course's images) and the student's Docker
+        configuration is in the sandbox user's home."""
+        if sandbox is None:
+            engine = Engine.connect()
+            reap_dead_labs(engine)
+            course_images = _images.ensure(engine, log=lambda _: None)
+            lab = cls._create(engine, username, course_images, None, False)
+            lab.grading = True
+            return lab
+        engine = sandbox.engine()
+        host_images = _images.ensure(Engine.connect(), log=lambda _: None)
+        lab_id = secrets.token_hex(6)
+        state_dir = sandbox.root / "lab"
+        state_dir.mkdir(mode=0o700)
+        token = new_access_token()
+        registry = ClassroomRegistry(
+            host_images.registry,
+            {LAB: lab_id, ROLE: "registry"},
+            users={username: token} if username else None,
+            docker_client_kw={"environment": {"DOCKER_HOST": sandbox.grader_host}},
+        )
+        registry.with_name(f"classroom-registry-{lab_id}")
+        registry.start()
+        config = DockerConfig.create(sandbox.home / ".docker")
+        for path in (config.directory, *config.directory.iterdir()):
+            sandbox.give(path)
+        lab = cls(
+            username=username or "",
+            token=token,
+            engine=engine,
+            registry=registry,
+            config=config,
+            lab_id=lab_id,
+            state_dir=state_dir,
+            images=host_images,
+            sandbox=sandbox,
+        )
+        lab.grading = True
+        return lab
 
-    def grading_handle(self) -> Path:
+    def grading_handle(self, folder: Path | None = None) -> Path:
         """Write what a notebook needs to attach to this lab (``GRADER_LAB``) and return its
-        path."""
+        path: the student's account and token, never the grader's."""
         state = {
             "lab_id": self.lab_id,
+            "username": self.username,
             "container": self._registry.get_container_id(),
             "registry_image": self.images.registry,
             "images": dataclasses.asdict(self.images),
             "token": self.token,
-            "grader_account": list(self._registry.grader_account),
             "config_dir": str(self.config.directory),
-            "app_repository": self.app_repository,
         }
-        path = self._state_dir / "attach.json"
+        path = (folder or self._state_dir) / "attach.json"
         path.write_text(json.dumps(state))
         path.chmod(0o600)
+        if self.sandbox is not None:
+            self.sandbox.give(path)
         return path
 
     def student_accounts(self) -> list[str]:
@@ -321,6 +350,9 @@ class Lab:
                 os.environ["DOCKER_CONFIG"] = self._previous_docker_config
         if self.persistent or self.attached:
             return
+        if self.sandbox is not None:
+            self.sandbox.destroy()  # the engine, its registry and images, the user: all of it
+            return
         for config in self.other_docker_configs():
             config.logout(self.registry)  # a login made from a terminal during the lab
         remove_lab(self.engine, self.lab_id, str(self._state_dir))
@@ -339,13 +371,8 @@ class Lab:
         return self._registry.push_host
 
     def source(self, tag: str = "v1", repository: str = APP_REPOSITORY) -> str:
-        """The local image a step starts from: ``my-flask-app:v1`` in a learner's lab (lessons).
-        A throwaway lab (graded labs, grading runs) has an app image of its own
-        (``my-flask-app-LABID:v1``: the same app, its own image ID), so labs side by side on one
-        engine, e.g. submissions graded in parallel, cannot remove or retag each other's images,
-        and removing it never removes the course's ``my-flask-app:v1``."""
-        if repository == APP_REPOSITORY:
-            repository = self.app_repository
+        """The local image a step starts from: ``my-flask-app:v1``, as in the seed. (Submissions
+        graded side by side each have an engine of their own: see :mod:`grader.infra.sandbox`.)"""
         return f"{repository}:{tag}"
 
     def copy_app(self, folder: str | os.PathLike = "my-flask-app") -> Path:

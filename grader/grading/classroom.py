@@ -25,7 +25,7 @@ from ..tables import text_table
 # What our own infrastructure errors and the engine's connection failures look like in
 # nbgrader's log: a run that ends so is the environment's fault, never the student's.
 _INFRASTRUCTURE = re.compile(
-    r"grader\.errors\.(InfrastructureError|EngineUnavailable|RegistryUnavailable|ImageUnavailable|PortInUse)"
+    r"grader\.errors\.(InfrastructureError|EngineUnavailable|RegistryUnavailable|ImageUnavailable|PortInUse|SandboxUnavailable)"
     r"|docker\.errors\.DockerException|Connection aborted|database is locked"
 )
 

@@ -1,35 +1,112 @@
-"""nbgrader's Execute, with the verdict of every check cell computed outside the kernel.
+"""nbgrader's Execute, with the student's kernel in a sandbox and the verdict of every check cell
+computed outside it.
 
 The student's code runs in the kernel, so anything computed there can be faked: a variable
-defined, ``Lab.check`` or ``requests`` patched. Here the grading process itself starts the lab
-(a fresh registry per submission), the kernel attaches to it (``GRADER_LAB``), and after each
-graded cell that carries a ``# verify:`` line, this process runs the check against the real
-state and writes the cell's outputs: the result text when it passed, an error with the message
-and the hint when it failed (so nbgrader scores it 0, and no traceback of hidden test code is
-ever shown). An infrastructure failure stops the run with an error instead of a score.
+defined, ``Lab.check`` or ``requests`` patched, a file written. Here the grading process:
+
+1. reads the USERNAME the notebook states (a plain string in its answer cell);
+2. makes a sandbox (:mod:`grader.infra.sandbox`: a user of its own, a rootless engine loaded with
+   the course's images, limits, a private view of the file system) and starts the classroom
+   registry on the sandbox's engine with the student's account;
+3. runs the kernel in the sandbox, attached to that lab (``GRADER_LAB``: the student's own
+   token, never a grader credential), after removing hidden tests from every cell;
+4. after each graded cell that carries a ``# verify:`` line, runs the check itself against the
+   sandbox engine's and the registry's real state, and writes the cell's outputs: the result
+   when it passed, an error with the message and the hint when it failed (so nbgrader scores it
+   0, and no test code is ever shown);
+5. destroys the sandbox.
+
+What fails before the student's code runs (no sandbox, no registry) is the environment's: an
+infrastructure error stops the run without a score, and the class grading retries it. What fails
+after (a registry the student stopped, an engine they killed, a notebook past its time) scores 0
+with the reason.
+
+Where sandboxes cannot be made (not Linux, not root, tools missing), the kernel runs as the
+grading user with the host's engine, and the grading log says so.
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
 
+from jupyter_client.manager import AsyncKernelManager
 from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade
+from traitlets import Any, Bool, Dict, List
 
-from ..errors import InvalidInput
+from ..errors import InfrastructureError, InvalidInput
+from ..infra import images as _images
+from ..infra import sandbox as _sandbox
+from ..infra.engine import Engine
 from ..lab import GRADING_ENV, Lab
+from ..names import validate_username
 from ..result import CheckResult
 from . import directives
 
+_HIDDEN_TESTS = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.S | re.M
+)
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs inside a sandbox (see ``Sandbox.jail``)."""
+
+    sandbox = Any()
+    kernel_env = Dict()
+    hide = List()
+    show = List()
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        argv = super().format_kernel_cmd(extra_arguments)
+        return self.sandbox.jail(argv, self.kernel_env, self.hide, self.show)
+
+    def write_connection_file(self, **kwargs):
+        super().write_connection_file(**kwargs)
+        self.sandbox.give(Path(self.connection_file))
+
 
 class VerifiedExecute(Execute):
+    sandboxed = Bool(
+        True,
+        help="Run the student's kernel in a sandbox with an engine of its own where this host "
+        "can make one (Linux, root, rootlesskit); otherwise as the grading user.",
+    ).tag(config=True)
+
     def preprocess(self, nb, resources=None, km=None):
-        self._lab = Lab.start_for_grading()
+        username = stated_username(nb)
+        for cell in nb.cells:
+            cell.source = strip_hidden_tests(cell.source)
+        self._sandbox = None
+        self._kernel_started = False
+        ok, why = _sandbox.support()
+        if self.sandboxed and ok:
+            host = Engine.connect()
+            saved = _images.saved(host, _images.ensure(host, log=lambda _: None))
+            self._sandbox = _sandbox.Sandbox.create(images=saved)
+            self.log.info("Grading sandbox %s: %s", self._sandbox.name, why)
+        else:
+            self.log.warning("No grading sandbox (%s): the student's code runs as you.", why)
+        try:
+            self._lab = Lab.start_for_grading(username, self._sandbox)
+        except BaseException:
+            if self._sandbox is not None:
+                self._sandbox.destroy()
+            raise
+        self._deadline = time.monotonic() + _sandbox.Limits().seconds
         previous = os.environ.get(GRADING_ENV)
-        os.environ[GRADING_ENV] = str(self._lab.grading_handle())
+        if self._sandbox is None:
+            os.environ[GRADING_ENV] = str(self._lab.grading_handle())
+        else:
+            self._handle = self._lab.grading_handle(self._sandbox.home)
+            _copy_into(resources, self._sandbox)
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -39,7 +116,35 @@ class VerifiedExecute(Execute):
                 os.environ[GRADING_ENV] = previous
             self._lab.stop()
 
+    def create_kernel_manager(self):
+        if self._sandbox is None:
+            return super().create_kernel_manager()
+        sandbox = self._sandbox
+        self.km = SandboxKernelManager(
+            kernel_name=self.kernel_name or "python3",
+            config=self.config,
+            sandbox=sandbox,
+            kernel_env={
+                GRADING_ENV: str(self._handle),
+                "DOCKER_CONFIG": str(self._lab.config.directory),
+                "LANG": "C.UTF-8",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PATH": f"{Path(sys.executable).parent}:{_sandbox._PATH}",
+            },
+            hide=_course_folders(self.resources),
+            show=sorted({sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])}),
+        )
+        self.km.connection_file = str(sandbox.root / "kernel.json")
+        return self.km
+
+    def _get_timeout(self, cell):
+        """Each cell's timeout, never past the sandbox's wall time for the whole notebook."""
+        timeout = super()._get_timeout(cell)
+        left = max(1, int(self._deadline - time.monotonic()))
+        return left if timeout is None else min(timeout, left)
+
     def preprocess_cell(self, cell, resources, index):
+        self._kernel_started = True
         cell, resources = super().preprocess_cell(cell, resources, index)
         if cell.cell_type == "code" and is_grade(cell):
             directive = directives.parse(cell.source)
@@ -48,10 +153,11 @@ class VerifiedExecute(Execute):
         return cell, resources
 
     def _verdict(self, directive: directives.Directive) -> CheckResult | str:
-        accounts = self._lab.student_accounts()
-        if not accounts:
-            return "No account in the classroom registry: the notebook never ran Lab.start(username=...)."
-        self._lab.username = accounts[0]
+        if not self._lab.username:
+            return (
+                "The notebook states no valid USERNAME (a plain string such as "
+                'USERNAME = "john123"), so there is no account to check.'
+            )
         answers = dict(directive.literals)
         for key, variable in directive.expressions.items():
             answers[key] = self._kernel_value(variable)
@@ -59,13 +165,26 @@ class VerifiedExecute(Execute):
             return self._lab.check(directive.check, **answers)
         except InvalidInput as error:
             return f"{error.message} {error.fix}"
+        except InfrastructureError as error:
+            if self._sandbox is None:
+                raise
+            # The sandbox and its registry answered before the student's code ran: whatever
+            # stopped them since happened inside the sandbox.
+            return (
+                f"{error.message.split(':')[0]} while your notebook ran: the sandbox's engine or "
+                "registry was stopped from inside it (by your code), so nothing can be checked."
+            )
 
     def _kernel_value(self, variable: str):
         """The value of a plain variable in the student's kernel (a statement the student makes,
         compared with real state here), or None."""
-        reply = run_sync(self.kc.execute_interactive)(
-            "", silent=True, store_history=False, user_expressions={"value": variable}, timeout=30
-        )
+        try:
+            reply = run_sync(self.kc.execute_interactive)(
+                "", silent=True, store_history=False, user_expressions={"value": variable},
+                timeout=30,
+            )  # fmt: skip
+        except Exception:  # a kernel the student's code killed or hung
+            return None
         result = reply["content"].get("user_expressions", {}).get("value", {})
         if result.get("status") != "ok":
             return None
@@ -73,6 +192,59 @@ class VerifiedExecute(Execute):
             return ast.literal_eval(result["data"]["text/plain"])
         except (ValueError, SyntaxError, KeyError):
             return None
+
+
+def stated_username(nb) -> str | None:
+    """The USERNAME the notebook states: ``USERNAME = "..."`` in a code cell (its answer cell
+    ``username`` first), if it is a valid username; else None."""
+    cells = sorted(
+        (c for c in nb.cells if c.cell_type == "code"),
+        key=lambda c: c.metadata.get("nbgrader", {}).get("grade_id") != "username",
+    )
+    for cell in cells:
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and [getattr(t, "id", None) for t in node.targets] == ["USERNAME"]
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                try:
+                    return validate_username(node.value.value)
+                except InvalidInput:
+                    return None
+    return None
+
+
+def strip_hidden_tests(source: str) -> str:
+    """The cell without its ``### BEGIN HIDDEN TESTS`` … ``### END HIDDEN TESTS`` blocks: the
+    verdicts come from outside the kernel, so hidden tests never need to run, and never reach
+    an autograded notebook or feedback."""
+    return _HIDDEN_TESTS.sub("", source).rstrip("\n") if "HIDDEN TESTS" in source else source
+
+
+def _course_folders(resources) -> list[str]:
+    """The folders of the course the grading runs in (gradebook, sources, every submission) and
+    the course's caches: hidden from the kernel."""
+    folders = {os.getcwd(), str(_images.cache_dir())}
+    path = Path((resources or {}).get("metadata", {}).get("path") or ".").resolve()
+    if path.parent.parent.name == "autograded":
+        folders.add(str(path.parents[2]))
+    return sorted(folders)
+
+
+def _copy_into(resources, sandbox) -> None:
+    """The submission's files (the notebook's folder), as the sandbox user's working folder."""
+    path = (resources or {}).get("metadata", {}).get("path")
+    if path and Path(path).is_dir():
+        shutil.copytree(path, sandbox.work, dirs_exist_ok=True, symlinks=True)
+    for folder, dirs, files in os.walk(sandbox.work):
+        for name in [*dirs, *files]:
+            os.lchown(os.path.join(folder, name), sandbox.uid, sandbox.gid)
 
 
 def _output(result: CheckResult | str) -> NotebookNode:

@@ -59,14 +59,19 @@ class DockerConfig:
         except ValueError:
             return {"__unreadable__": True}
 
-    def credential(self, registry: str) -> Credential | CredentialProblem | None:
+    def credential(
+        self, registry: str, helpers: bool = True
+    ) -> Credential | CredentialProblem | None:
         """The credential stored for ``registry``: from the credential helper the configuration
-        names for it, else from ``auths`` in config.json. None when there is none."""
+        names for it, else from ``auths`` in config.json. None when there is none.
+
+        ``helpers=False`` (grading) reads ``auths`` only: a helper named in a student's
+        configuration is a program the student chose, found on a PATH they may control."""
         config = self.read()
         if config.get("__unreadable__"):
             return CredentialProblem(f"{self.path} is not valid JSON")
         helper = (config.get("credHelpers") or {}).get(registry) or config.get("credsStore")
-        if helper:
+        if helper and helpers:
             found = _from_helper(helper, registry)
             if found is not None:
                 return found

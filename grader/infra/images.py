@@ -209,21 +209,6 @@ def build_app(engine: Engine, base: str, ref: str, labels: dict) -> None:
         engine.build(context, ref, {"BASE_IMAGE": base})
 
 
-def own_app_repository(lab_id: str) -> str:
-    """The app repository of a throwaway lab's own: ``my-flask-app-LABID``."""
-    return f"{APP_REPOSITORY}-{lab_id}"
-
-
-def derive_app(engine: Engine, ref: str, labels: dict) -> None:
-    """An app image of its own for one lab: ``my-flask-app:v1`` plus ``labels``, so it has its
-    own image ID: one LABEL step built with the learner's ``docker build`` (~0.4 s with BuildKit
-    on either image store; a commit would take 0.8 s on the containerd one)."""
-    with tempfile.TemporaryDirectory(prefix="lab-app-") as context:
-        lines = [f"FROM {APP_IMAGE}", *(f'LABEL {k}="{v}"' for k, v in labels.items())]
-        (Path(context) / "Dockerfile").write_text("\n".join(lines) + "\n")
-        engine.build(context, ref)
-
-
 def build_registry(engine: Engine, ref: str, log: Log) -> None:
     """``FROM scratch``: Debian's Distribution binary, the libraries it links and the official
     image's config. The binary links only libc, so this is a complete registry."""

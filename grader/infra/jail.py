@@ -3,7 +3,7 @@
 Started by :meth:`grader.infra.sandbox.Sandbox.jail` as root, already in new PID and mount
 namespaces (``unshare``). Here: join the sandbox's cgroups, mount a fresh ``/proc``, hide the
 folders the spec names behind empty tmpfs mounts (except the sandbox's own folder), bind
-``/dev/null`` over the host engine's socket, make every other mount read-only, then become the
+``/dev/null`` over the host engine's socket, make every mount read-only but the sandbox's own, then become the
 sandbox's user with no way to regain privileges and ``exec`` the program with only the spec's
 environment.
 """
@@ -45,7 +45,7 @@ def main(spec_path: str) -> None:
     _mount("-t", "proc", "proc", "/proc")
     # The sandbox's own folder may lie below a hidden one (/var/...): keep a view of it first.
     staged = []
-    for index, folder in enumerate(keep):
+    for index, folder in enumerate([*keep, *spec["show"]]):
         if any(_inside(folder, hidden) for hidden in spec["hide"]):
             stage = f"/run/.publishing-course-keep{index}"
             os.makedirs(stage, exist_ok=True)
@@ -53,8 +53,11 @@ def main(spec_path: str) -> None:
             staged.append((stage, folder))
     for folder in spec["hide"]:
         if Path(folder).is_dir():
-            size = f"size={spec['tmp_mb']}m" if folder in ("/tmp", "/var/tmp") else "size=1m"
-            _mount("-t", "tmpfs", "-o", f"{size},mode=1777", "sandbox-hidden", folder)
+            if folder in ("/tmp", "/var/tmp", "/dev/shm"):
+                options = f"size={spec['tmp_mb']}m,mode=1777"
+            else:
+                options = "size=1m,mode=755"  # empty, and not the student's to write in
+            _mount("-t", "tmpfs", "-o", options, "sandbox-hidden", folder)
     for socket in ("/var/run/docker.sock", "/run/docker.sock"):
         if Path(socket).exists():
             _mount("--bind", "/dev/null", socket)

@@ -9,7 +9,7 @@ import socket
 from pathlib import Path
 
 from .engine import LABEL, Engine
-from .images import cache_dir, own_app_repository
+from .images import cache_dir
 
 LAB = f"{LABEL}.lab"
 ROLE = f"{LABEL}.role"
@@ -67,12 +67,6 @@ def remove_lab(engine: Engine, lab_id: str, state_dir: str | None = None) -> lis
             for tag in image.tags:
                 if tag.startswith(prefix) and engine.remove_image(tag):
                     removed.append(f"image {tag}")
-    own = own_app_repository(lab_id) + ":"
-    for image in engine.images():
-        built_for_lab = image.labels.get(LAB) == lab_id  # the lab's own app image
-        for tag in image.tags:  # and whatever was built under its own app repository
-            if (built_for_lab or tag.startswith(own)) and engine.remove_image(tag):
-                removed.append(f"image {tag}")
     removed += engine.remove_labelled({LAB: lab_id})
     if state_dir and Path(state_dir).resolve().is_relative_to(cache_dir().resolve()):
         shutil.rmtree(state_dir, ignore_errors=True)  # only ever the course's own folders

@@ -300,8 +300,9 @@ class ClassroomRegistry(DockerContainer):
         host_port: int | None = None,
         grader_account: tuple[str, str] | None = None,
         users: dict[str, str] | None = None,
+        docker_client_kw: dict | None = None,
     ) -> None:
-        super().__init__(image)
+        super().__init__(image, docker_client_kw=docker_client_kw)
         self.accounts: dict[str, str] = {}
         """``{username: htpasswd line}``: what this object wrote to the htpasswd file (attach()
         reads the file instead)."""

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import docker
 
-from ..errors import InfrastructureError
+from ..errors import SandboxUnavailable
 from .engine import Engine
 
 SANDBOXES = Path(os.environ.get("COURSE_SANDBOXES", "/var/lib/publishing-course/sandboxes"))
@@ -48,10 +48,6 @@ ROOTLESS_SCRIPT = os.environ.get(
 )
 CGROUP_NAME = "publishing-course"
 _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-
-class SandboxUnavailable(InfrastructureError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -240,17 +236,23 @@ class Sandbox:
         """The grader's own probe: does the sandbox's engine still answer on its socket?"""
         return self._answers()
 
-    def jail(self, argv: list[str], env: dict[str, str], hide: list[str]) -> list[str]:
+    def jail(
+        self, argv: list[str], env: dict[str, str], hide: list[str], show: list[str]
+    ) -> list[str]:
         """The command that runs ``argv`` inside the sandbox (see the module's docstring):
-        ``env`` is all of its environment, ``hide`` more folders to hide (the course's)."""
+        ``env`` is all of its environment, ``hide`` more folders to hide (the course's), ``show``
+        folders to leave visible, read-only, even inside hidden ones (the Python environment and
+        the grader's code, which the kernel imports)."""
         spec = {
             "uid": self.uid,
             "gid": self.gid,
             "argv": argv,
             "env": {"PATH": _PATH, "HOME": str(self.home), **env, "DOCKER_HOST": self.student_host},
             "cwd": str(self.work),
-            "hide": [*HIDDEN, *hide],
+            # The engine's own files (data root, runtime folder) and the grader's lab state too.
+            "hide": [*HIDDEN, *hide, *(str(self.root / f) for f in ("data", "xdg", "lab"))],
             "keep": [str(self.root)],
+            "show": show,
             "cgroups": [str(p) for p in self.cgroup_paths()],
             "tmp_mb": 512,
         }
