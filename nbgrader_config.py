@@ -6,13 +6,18 @@ from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
     GetGrades,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
 from grader.grading.execute import VerifiedExecute
+from grader.grading.integrity import RestoreCellMetadata
 
 c = get_config()  # noqa: F821 (nbgrader provides it)
 
@@ -23,6 +28,16 @@ c.CourseDirectory.release_directory = "labs"
 # never be copied into a student release.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
 
+# A submission's nbgrader metadata is the student's: each cell's flags and points come back from
+# the gradebook before nbgrader reads them (grader/grading/integrity.py).
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreCellMetadata,
+    OverwriteCells,
+    CheckCellMetadata,
+]
 # Execute, with each check's verdict computed outside the kernel (see grader/grading/execute.py).
 # Order as nbgrader's default, with VerifiedExecute in place of Execute.
 c.Autograde.autograde_preprocessors = [

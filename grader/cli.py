@@ -41,7 +41,11 @@ def grade(options, out: TextIO, err: TextIO) -> ExitStatus:
     """Autograde every submission of a class, then print a summary and export the CSV."""
     from .grading import classroom
 
+    from .infra import sandbox
+
     root = Path(options.course_dir).resolve()
+    sandboxed, why = sandbox.support()
+    print(f"isolation: {'sandbox per submission' if sandboxed else 'NONE'}: {why}", file=err)
     results = classroom.grade_class(
         root, options.assignment or None, options.jobs, classroom.progress_bar(err)
     )

@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass, field
 
 from .errors import CourseError
-from .infra import images, net
+from .infra import images, net, sandbox
 from .infra.engine import BUILDKIT, Engine, EngineInfo
 from .infra.owners import reap_dead_labs
 
@@ -92,8 +92,27 @@ def diagnose(clean_up: bool = True) -> Diagnosis:
         else:
             detail = f"{status.name} is missing; the image step would {status.plan}"
         findings.append(Finding(f"image {status.role}", not status.fix, detail, status.fix))
+    findings.append(sandbox_finding())
     cleaned = reap_dead_labs(engine) if clean_up else []
+    if clean_up:
+        for name in sandbox.leftovers():
+            cleaned += [f"grading sandbox {name}: {item}" for item in sandbox.remove(name)]
     return Diagnosis(findings, cleaned)
+
+
+def sandbox_finding() -> Finding:
+    """How graded submissions would be isolated on this machine (instructors)."""
+    ok, why = sandbox.support()
+    if ok:
+        return Finding("grading sandbox", True, why, blocking=False)
+    return Finding(
+        "grading sandbox",
+        False,
+        f"none: {why}. `grader grade` still works, but a submission's code then runs as you, "
+        "with your engine: grade only submissions you trust, or grade on a Linux machine as root",
+        "On Debian/Ubuntu, as root: `apt-get install rootlesskit slirp4netns uidmap`.",
+        blocking=False,
+    )
 
 
 def _cli_finding() -> Finding:

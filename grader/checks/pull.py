@@ -1,7 +1,8 @@
 """pull: after the push, the student's engine fetched the tag (the registry's own log shows the
-Docker client's manifest requests) with no local copy left to serve it (it downloaded layers, or
-the engine's own events show the image was removed before the pull), and the local image is the
-pushed one.
+Docker client's manifest requests, and the engine's own events show the pull: a log line can be
+forged with any HTTP client, an engine event cannot) with no local copy left to serve it (it
+downloaded layers, or the engine's own events show the image was removed before the pull), and
+the local image is the pushed one.
 
 On the containerd image store, an image removed with ``docker rmi`` can leave its blobs in the
 engine's content store (always after a BuildKit build): the next pull then asks the registry
@@ -56,6 +57,17 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
             f"The registry's log shows no pull of {want.path}:{want.tag} since you pushed it.",
             f"Remove your local copy and pull it back: {fresh}",
         )
+    pinned = f"{want.registry}/{want.path}@{manifest.digest}"
+    if not any(
+        e.action == "pull" and e.actor in (want.ref, pinned) and e.time_ns > pushed_ns
+        for e in events
+    ):
+        return failed(
+            f"The registry's log shows requests for {want.path}:{want.tag}, but your engine's "
+            f"own events show no pull of {want.ref} since you pushed it: `docker pull` did "
+            "not fetch it.",
+            f"Remove your local copy and pull it back with the docker CLI: {fresh}",
+        )
     local = lab.engine.image(want.ref)
     if local is None:
         return failed(
@@ -72,7 +84,6 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
             f"Remove every local name of the image, then pull: {fresh}",
             manifest_requests=len(fetched),
         )
-    pinned = f"{want.registry}/{want.path}@{manifest.digest}"
     if pinned not in local.repo_digests and not manifest.identifies(local.id):
         return failed(
             f"Your local {want.ref} is not the pushed {manifest.digest[:19]}… (it has "

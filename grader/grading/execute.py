@@ -36,11 +36,12 @@ import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade
-from traitlets import Any, Bool, Dict, List
+from traitlets import Any, Bool, Dict, Integer, List
 
 from ..errors import InfrastructureError, InvalidInput
 from ..infra import images as _images
@@ -79,6 +80,11 @@ class VerifiedExecute(Execute):
         help="Run the student's kernel in a sandbox with an engine of its own where this host "
         "can make one (Linux, root, rootlesskit); otherwise as the grading user.",
     ).tag(config=True)
+    time_limit = Integer(
+        900,
+        help="Seconds the student's notebook may run in all; past them, each cell gets one "
+        "second (the checks still run, from outside).",
+    ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         username = stated_username(nb)
@@ -100,7 +106,8 @@ class VerifiedExecute(Execute):
             if self._sandbox is not None:
                 self._sandbox.destroy()
             raise
-        self._deadline = time.monotonic() + _sandbox.Limits().seconds
+        self._deadline = time.monotonic() + self.time_limit
+        self._kernel_dead = False
         previous = os.environ.get(GRADING_ENV)
         if self._sandbox is None:
             os.environ[GRADING_ENV] = str(self._lab.grading_handle())
@@ -145,7 +152,14 @@ class VerifiedExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         self._kernel_started = True
-        cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.cell_type == "code" and self._kernel_dead:
+            cell.outputs = [_error("Not run: an earlier cell stopped the kernel.")]
+        else:
+            try:
+                cell, resources = super().preprocess_cell(cell, resources, index)
+            except DeadKernelError:
+                self._kernel_dead = True
+                cell.outputs.append(_error("This cell stopped the kernel (the student's code)."))
         if cell.cell_type == "code" and is_grade(cell):
             directive = directives.parse(cell.source)
             if directive is not None:
@@ -245,6 +259,10 @@ def _copy_into(resources, sandbox) -> None:
     for folder, dirs, files in os.walk(sandbox.work):
         for name in [*dirs, *files]:
             os.lchown(os.path.join(folder, name), sandbox.uid, sandbox.gid)
+
+
+def _error(text: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename="NotRun", evalue=text, traceback=[text])
 
 
 def _output(result: CheckResult | str) -> NotebookNode:

@@ -1,5 +1,6 @@
-"""The real nbgrader pipeline on the real engine: solutions, blank releases, crafted mistakes and
-tampering graded by `grader grade`, feedback generated, everything scanned for secrets."""
+"""The real nbgrader pipeline on the real engine: solutions, blank releases, crafted mistakes,
+tampering and attacks graded by `grader grade` (each submission in a sandbox of its own where
+this machine can make one), feedback generated, everything scanned for secrets and leftovers."""
 
 from __future__ import annotations
 
@@ -7,137 +8,22 @@ import csv
 import io
 import json
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 
+import grader
 from grader.cli import ExitStatus, main
+from grader.infra import sandbox
+from tests.grading.answers import ATTACKS, CRAFTED, TAMPERED, USER, flipped_metadata
 from tests.grading.course import LABS, fill, nbgrader, notebook, stage, submit
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
-
-USER = 'USERNAME = "john123"'
-LOGIN = '!echo "{lab.token}" | docker login {lab.registry} -u {lab.username} --password-stdin'
-TARGET = "{lab.registry}/{lab.username}/my-flask-app:v1"
-PUBLISH = f"{LOGIN}\n!docker tag {{lab.source()}} {TARGET}\n!docker push {TARGET}"
-VERIFY = (
-    'import json\nrecorded = !docker inspect --format "{{{{index .RepoDigests 0}}}}" '
-    + TARGET
-    + "\n"
-    'DIGEST = recorded[0].split("@")[1]\nlines = !docker manifest inspect --insecure --verbose '
-    + TARGET
-    + "\n"
-    'entries = json.loads("\\n".join(lines))\n'
-    "entries = entries if isinstance(entries, list) else [entries]\n"
-    'mine = next(e for e in entries if e["Descriptor"]["platform"]["os"] != "unknown")\n'
-    'SIZE = sum(l["size"] for l in (mine.get("OCIManifest") or mine["SchemaV2Manifest"])["layers"])'
-)
-PULL = f"!docker rmi {TARGET} {{lab.source()}}\n!docker pull {TARGET}"
-RUN = f"!docker run -d -p 5000 {TARGET}"
-
-# What students really type, and what each submission must score: lab -> (answers, score,
-# failed checks).
-CRAFTED = {
-    "nousername": (
-        "lab1-publish",
-        {
-            "username": USER,
-            "answer-login": LOGIN,
-            "answer-tag": "!docker tag {lab.source()} {lab.registry}/my-flask-app:v1",
-            "answer-push": "!docker push {lab.registry}/my-flask-app:v1",
-        },
-        1,
-        ["tag", "push"],
-    ),
-    "latestonly": (
-        "lab1-publish",
-        {
-            "username": USER,
-            "answer-login": LOGIN,
-            "answer-tag": "!docker tag {lab.source()} {lab.registry}/{lab.username}/my-flask-app:latest",
-            "answer-push": "!docker push {lab.registry}/{lab.username}/my-flask-app:latest",
-        },
-        1,
-        ["tag", "push"],
-    ),
-    "wrongcred": (
-        "lab1-publish",
-        {
-            "username": USER,
-            "answer-login": "!echo my-hub-password | docker login {lab.registry} -u {lab.username} --password-stdin",
-            "answer-tag": f"!docker tag {{lab.source()}} {TARGET}",
-            "answer-push": f"!docker push {TARGET}",
-        },
-        1,
-        ["login", "push"],
-    ),
-    "otherimage": (
-        "lab1-publish",
-        {
-            "username": USER,
-            "answer-login": LOGIN,
-            "answer-tag": f"!docker tag {{lab.images.registry}} {TARGET}",
-            "answer-push": f"!docker push {TARGET}",
-        },
-        1,
-        ["tag", "push"],
-    ),
-    "dockerhub": (
-        "lab1-publish",
-        {
-            "username": USER,
-            "answer-login": LOGIN,
-            "answer-tag": "!docker tag {lab.source()} {lab.username}/my-flask-app:v1",
-            "answer-push": "!docker push {lab.username}/my-flask-app:v1",
-        },
-        1,
-        ["tag", "push"],
-    ),
-    "neverpulled": (
-        "lab2-retrieve",
-        {
-            "username": USER,
-            "answer-publish": PUBLISH,
-            "answer-verify": VERIFY,
-            "answer-run": RUN,
-        },
-        3,
-        ["pull"],
-    ),
-    "neverran": (
-        "lab2-retrieve",
-        {
-            "username": USER,
-            "answer-publish": PUBLISH,
-            "answer-verify": VERIFY,
-            "answer-pull": PULL,
-        },
-        3,
-        ["run"],
-    ),
-}
-
-# Tampering: no real push, but everything a check in the kernel could be fooled by.
-PATCHES = """
-import types, requests, docker, grader, grader.checks.push, grader.checks.login, grader.checks.tag
-from grader.result import CheckResult, passed
-fake = lambda self, name, **k: CheckResult(name, name, True, 2, 2, "ok")
-grader.Lab.check = fake
-lab.check = types.MethodType(fake, lab)
-for module in (grader.checks.push, grader.checks.login, grader.checks.tag):
-    module.check = lambda lab, **k: passed("ok")
-requests.get = requests.head = lambda *a, **k: types.SimpleNamespace(status_code=200, ok=True, json=lambda: {}, headers={})
-docker.from_env = lambda *a, **k: None
-passed_login = passed_tag = passed_push = True
-DIGEST, SIZE = "sha256:" + "0" * 64, 1
-"""
-TAMPERED = {
-    "patched": (
-        "lab1-publish",
-        {"username": USER, "answer-login": PATCHES},
-        0,
-        ["login", "tag", "push"],
-    ),
-}
+SANDBOXED = sandbox.support()[0]
+TIME_LIMIT = 120
+"""Seconds a notebook may run at grading here (the sleeper's submission runs into it)."""
+PLANTED = ["/tmp/planted-by-a-submission", "/tmp/planted-helper-ran"]
 
 
 @pytest.fixture(scope="module")
@@ -154,6 +40,13 @@ def graded(tmp_path_factory):
         if cell["metadata"].get("nbgrader", {}).get("grade"):
             cell["source"] = 'print("[PASS]")'
     submit(root, "editedtests", "lab1-publish", fill(edited, {"username": USER}))
+    if SANDBOXED:
+        for student, (lab, answers, _, _) in ATTACKS.items():
+            answers = {k: v.replace("{root}", str(root)) for k, v in answers.items()}
+            submit(root, student, lab, fill(notebook(root, lab), answers))
+        submit(root, "flipped", "lab1-publish", flipped_metadata(notebook(root, "lab1-publish")))
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(f"\nc.VerifiedExecute.time_limit = {TIME_LIMIT}\n")
     out, err = io.StringIO(), io.StringIO()
     status = main(["grade", "--course-dir", str(root), "--jobs", "2"], out=out, err=err)
     for lab in LABS:
@@ -248,3 +141,74 @@ def test_the_csv_export_has_a_row_per_submission_and_its_status(graded):
     assert ("solution", "lab4-capstone") in rows
     assert {r["grading_status"] for r in rows.values()} == {"graded", "no submission"}
     assert rows[("nousername", "lab1-publish")]["grading_status"] == "graded"
+
+
+attacks = pytest.mark.skipif(
+    not SANDBOXED, reason=f"no grading sandbox here: {sandbox.support()[1]}"
+)
+
+
+@attacks
+@pytest.mark.parametrize("student", sorted(ATTACKS))
+def test_an_attack_scores_only_the_work_really_done(graded, student):
+    root, _, out, _ = graded
+    lab, _, expected, failed = ATTACKS[student]
+    row = scores(root)[(student, lab)]
+    assert row["grading_status"] == "graded"
+    assert float(row["score"]) == expected
+    line = next(line for line in out.splitlines() if line.startswith(student + " "))
+    assert sorted(re.findall(rf"{lab}:([a-z-]+)", line)) == sorted(failed)
+
+
+@attacks
+def test_no_attack_got_through(graded):
+    root, *_ = graded
+    for student, (lab, *_) in ATTACKS.items():
+        path = root / "autograded" / student / lab / f"{lab}.ipynb"
+        outputs = json.dumps([c.get("outputs", []) for c in json.loads(path.read_text())["cells"]])
+        assert "BREACH" not in outputs, (student, re.findall(r"BREACH[^\\]*", outputs))
+        # Nothing of the host reached the outputs: solutions, the gradebook, /etc/shadow.
+        assert "BEGIN SOLUTION" not in outputs and "SQLite format" not in outputs, student
+        assert not re.search(r"root:[*!$]", outputs), student
+    assert not (Path(grader.__file__).parent / "checks" / "zz_planted.py").exists()
+
+
+@attacks
+def test_a_killed_registry_or_a_sleeping_notebook_is_the_students_not_the_environments(graded):
+    root, *_ = graded
+    nb = json.loads(
+        (root / "autograded/killedregistry/lab1-publish/lab1-publish.ipynb").read_text()
+    )
+    push = next(
+        c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "check-push"
+    )
+    assert "stopped from inside" in push["outputs"][0]["evalue"]
+
+
+@attacks
+def test_flipped_metadata_changes_nothing(graded):
+    root, *_ = graded
+    row = scores(root)[("flipped", "lab1-publish")]
+    assert row["grading_status"] == "graded"
+    assert float(row["score"]) == 0
+    assert float(row["max_score"]) == float(scores(root)[("solution", "lab1-publish")]["max_score"])
+
+
+def test_autograded_notebooks_hold_no_hidden_test(graded):
+    root, *_ = graded
+    for path in (root / "autograded").rglob("*.ipynb"):
+        text = path.read_text()
+        assert "HIDDEN TESTS" not in text and "assert lab.check" not in text, path
+
+
+@attacks
+def test_nothing_outlives_a_grading(graded):
+    assert sandbox.leftovers() == []
+    users = [line.split(":")[0] for line in Path("/etc/passwd").read_text().splitlines()]
+    assert not [u for u in users if u.startswith(sandbox.USER_PREFIX)]
+    with open("/proc/mounts") as mounts:
+        assert str(sandbox.SANDBOXES) not in mounts.read()
+    sleepers = subprocess.run(["pgrep", "-f", "sleep 8639[09]"], capture_output=True, text=True)
+    assert sleepers.stdout == "", sleepers.stdout
+    for path in PLANTED:
+        assert not Path(path).exists(), path
