@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import requests
+
 from . import checks as _checks
 from .errors import InvalidInput, LabStopped, RegistryUnavailable
 from .infra import images as _images
@@ -136,10 +138,11 @@ class Lab:
             state_dir.mkdir(parents=True, mode=0o700)
             labels = {LEARNER: username}
             # A fixed port, so the registry keeps its address if the engine restarts it.
-            port = port or net.free_port()
+            port = port or net.registry_port()
         else:
             state_dir = Path(tempfile.mkdtemp(prefix=f"lab-{lab_id}-", dir=_labs_dir()))
             labels = owner_labels()
+            port = port or net.registry_port()
         labels.update({LAB: lab_id, ROLE: "registry", STATE_DIR: str(state_dir)})
         token = new_access_token()
         registry = ClassroomRegistry(
@@ -229,8 +232,10 @@ class Lab:
         registry = ClassroomRegistry(
             host_images.registry,
             {LAB: lab_id, ROLE: "registry"},
+            host_port=net.registry_port(check=False),  # the sandbox's own network: all free
             users={username: token} if username else None,
             docker_client_kw={"environment": {"DOCKER_HOST": sandbox.grader_host}},
+            session=sandbox.namespace().session(),
         )
         registry.with_name(f"classroom-registry-{lab_id}")
         registry.start()
@@ -439,7 +444,15 @@ class Lab:
         return self._registry.has_account(username)
 
     def fetch_published(self, host_port: int, path: str = "/") -> tuple[str, int, str] | None:
-        """GET a port published on the engine's host, from where the grader runs."""
+        """GET a port published on the engine's host, from where the grader runs (a grading
+        sandbox's ports: inside its network namespace)."""
+        if self.sandbox is not None:
+            url = f"http://127.0.0.1:{host_port}{path}"
+            try:
+                response = self.sandbox.namespace().session().get(url, timeout=3)
+            except requests.exceptions.RequestException:
+                return None
+            return url, response.status_code, response.text
         api_host = self.hub.base_url.split("//", 1)[1].rsplit(":", 1)[0]
         hosts = dict.fromkeys(["127.0.0.1", api_host])
         return net.fetch([f"http://{host}:{host_port}{path}" for host in hosts])

@@ -127,7 +127,11 @@ class VerifiedExecute(Execute):
         if self._sandbox is None:
             return super().create_kernel_manager()
         sandbox = self._sandbox
+        ipc = sandbox.root / "ipc"
         self.km = SandboxKernelManager(
+            # The kernel lives in the sandbox's network namespace: its channels are files.
+            transport="ipc",
+            ip=str(ipc / "kernel"),
             kernel_name=self.kernel_name or "python3",
             config=self.config,
             sandbox=sandbox,

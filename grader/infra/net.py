@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 import time
 
@@ -13,6 +14,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+REGISTRY_PORTS = range(20000, 32768)
+"""Where a classroom registry listens: below the ports an engine hands out for ``-p 5000``
+(32768 and up), so a learner's published app never gets the registry's port number on another
+address (an engine counts ports per address: 0.0.0.0:32768 beside 127.0.0.1:32768)."""
+
+
+def registry_port(check: bool = True) -> int:
+    """A port in :data:`REGISTRY_PORTS`, free on this machine's loopback interface (``check``)."""
+    for _ in range(200):
+        port = secrets.choice(REGISTRY_PORTS)
+        if not check:
+            return port
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
 
 
 def first_answering(urls: list[str], deadline: float = 10.0) -> str | None:

@@ -133,9 +133,16 @@ class RegistryRequest:
 class RegistryAPI:
     """HTTP questions to the registry, asked as the grader's own account."""
 
-    def __init__(self, base_url: str, auth: tuple[str, str], platform: str = "linux/amd64") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        auth: tuple[str, str],
+        platform: str = "linux/amd64",
+        session: requests.Session | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.session = requests.Session()
+        self.session = session or requests.Session()
+        """Plain HTTP, or into a grading sandbox's network namespace (``Namespace.session``)."""
         self.session.auth = auth
         self.platform = platform
         """``os/architecture`` whose manifest an index is read for (the engine's own)."""
@@ -162,6 +169,14 @@ class RegistryAPI:
     def authenticates(self, username: str, secret: str) -> bool:
         """Would the registry let ``username`` in with ``secret``?"""
         return self._get("/v2/", auth=(username, secret)).status_code == 200
+
+    def answers(self) -> bool:
+        """Does anything answer HTTP at the registry's address (any status)?"""
+        try:
+            self.session.get(self.base_url + "/v2/", timeout=0.5)
+            return True
+        except requests.exceptions.RequestException:
+            return False
 
     def ping(self) -> bool:
         return self._get("/v2/").status_code == 200
@@ -301,8 +316,11 @@ class ClassroomRegistry(DockerContainer):
         grader_account: tuple[str, str] | None = None,
         users: dict[str, str] | None = None,
         docker_client_kw: dict | None = None,
+        session: requests.Session | None = None,
     ) -> None:
         super().__init__(image, docker_client_kw=docker_client_kw)
+        self._session = session
+        """Set for a registry in a grading sandbox: HTTP made inside its network namespace."""
         self.accounts: dict[str, str] = {}
         """``{username: htpasswd line}``: what this object wrote to the htpasswd file (attach()
         reads the file instead)."""
@@ -373,6 +391,19 @@ class ClassroomRegistry(DockerContainer):
     def _connect(self) -> RegistryAPI:
         """Find the address the grader's own HTTP calls reach (differs from the push address
         when the grader runs in a container with the host's engine socket)."""
+        if self._session is not None:
+            api = RegistryAPI(
+                f"http://127.0.0.1:{self.host_port}", self.grader_account, session=self._session
+            )
+            deadline = time.monotonic() + 30
+            while not api.answers():
+                if time.monotonic() > deadline:
+                    raise RegistryUnavailable(
+                        "The classroom registry in the grading sandbox did not answer.",
+                        "Grade again; `grader doctor` shows what is left.",
+                    )
+                time.sleep(0.02)
+            return api
         candidates = [f"127.0.0.1:{self.host_port}"]
         with contextlib.suppress(Exception):
             candidates.append(f"{self.get_container_host_ip()}:{self.get_exposed_port(self.PORT)}")

@@ -6,20 +6,21 @@ What a sandbox is, on Linux with root (the grading host):
 - an unprivileged user ``gsbx-ID`` (``useradd``: its own ``/etc/subuid`` range), removed after;
 - a size-limited tmpfs at ``SANDBOXES/ID`` (the disk limit), holding the engine's data root,
   the user's home and the kernel's working folder; unmounted after, so nothing stays;
-- a rootless engine (Debian's ``dockerd-rootless.sh``) run as that user, with two sockets:
+- a rootless engine (Debian's ``dockerd-rootless.sh``) run as that user, in a network namespace
+  of its own where its published ports stay (none reaches the host), with two sockets:
   ``sock/student.sock`` for the kernel and ``sock/grader.sock`` for the grading process. The
   ``sock`` folder is root's once the engine listens, so nothing in the sandbox can put another
   program behind the grader's socket;
 - a cgroup (memory and process limits) that holds the engine and the kernel, and that is how
   everything the sandbox started is found and killed at the end;
-- :meth:`Sandbox.jail`: the command that runs a program (the kernel) as the user, in its own
-  PID and mount namespaces, with the root file system read-only, ``/root``, ``/home``, ``/tmp``,
+- :meth:`Sandbox.jail`: the command that runs a program (the kernel) as the user, in the
+  engine's network namespace (so ``localhost:PORT`` is the sandbox's registry) and its own PID
+  and mount namespaces, with the root file system read-only, ``/root``, ``/home``, ``/tmp``,
   ``/var/tmp``, the course folder and the host engine's socket hidden, and no privilege to gain.
 
 What it cannot do: the student is root of their own engine (a rootless engine's root is the
 sandbox user), so a student can break their own sandbox, never the host, the gradebook or a
-neighbour. The network is the host's (loopback services of the host stay reachable; each
-needs its own credentials).
+neighbour. The sandbox reaches other machines through slirp4netns (never the host's loopback).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import docker
 
 from ..errors import SandboxUnavailable
 from .engine import Engine
+from .netns import Namespace
 
 SANDBOXES = Path(os.environ.get("COURSE_SANDBOXES", "/var/lib/publishing-course/sandboxes"))
 USER_PREFIX = "gsbx-"
@@ -120,7 +122,7 @@ class Sandbox:
             )  # fmt: skip
             _useradd(name, root / "home")
             sandbox.uid, sandbox.gid = _ids(name)
-            for folder in ("home", "xdg", "data", "sock", "work"):
+            for folder in ("home", "xdg", "data", "sock", "work", "ipc"):
                 (root / folder).mkdir(mode=0o700)
                 os.chown(root / folder, sandbox.uid, sandbox.gid)
             (root / "work").chmod(0o755)
@@ -163,12 +165,18 @@ class Sandbox:
             "HOME": str(self.root / "home"),
             "XDG_RUNTIME_DIR": str(self.root / "xdg"),
             "PATH": _PATH,
+            # Published ports stay inside the sandbox's network namespace: two sandboxes both
+            # running `docker run -p 5000:5000` never collide, and nothing reaches the host's.
+            "DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER": "none",
         }
         command = [
             "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
             ROOTLESS_SCRIPT, "--data-root", str(self.root / "data"),
             "-H", f"unix://{self.root}/sock/student.sock",
             "-H", f"unix://{self.root}/sock/grader.sock",
+            # The plain proxy, listening in the sandbox's own network namespace (rootlesskit's
+            # proxy would ask a port driver to publish on the host, and there is none).
+            f"--userland-proxy-path={shutil.which('docker-proxy') or '/usr/sbin/docker-proxy'}",
         ]  # fmt: skip
         log = open(self.root / "engine.log", "wb")  # noqa: SIM115 (the engine keeps it)
         process = subprocess.Popen(
@@ -191,6 +199,14 @@ class Sandbox:
         sock = self.root / "sock"
         os.chown(sock, 0, 0)
         sock.chmod(0o755)
+        # A handle on the engine's network namespace that only root holds (as `ip netns` does):
+        # the kernel runs in it, the grader reaches the registry and published ports through it.
+        pid = int((self.root / "xdg" / "docker.pid").read_text())
+        self.netns_file.touch(mode=0o444)
+        subprocess.run(
+            ["mount", "--bind", f"/proc/{pid}/ns/net", str(self.netns_file)],
+            check=True, capture_output=True,
+        )  # fmt: skip
 
     def _answers(self) -> bool:
         try:
@@ -215,6 +231,14 @@ class Sandbox:
     @property
     def student_host(self) -> str:
         return f"unix://{self.root}/sock/student.sock"
+
+    @property
+    def netns_file(self) -> Path:
+        return self.root / "netns"
+
+    def namespace(self) -> Namespace:
+        """The sandbox's network namespace, where its registry and published ports listen."""
+        return Namespace(self.netns_file)
 
     @property
     def home(self) -> Path:
@@ -260,6 +284,7 @@ class Sandbox:
         path.write_text(json.dumps(spec))
         path.chmod(0o600)
         return [
+            "nsenter", f"--net={self.netns_file}",
             "unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation=private",
             sys.executable, "-m", "grader.infra.jail", str(path),
         ]  # fmt: skip

@@ -174,16 +174,13 @@ for path in [package / "checks" / "zz_planted.py", package / "checks" / "push.py
 
 SNOOP = """
 import os
-for path in ["/etc/shadow", "/root", "{root}", "{root}/gradebook.db",
+for path in ["/etc/shadow", "/root/.cache", "/root/.docker", "{root}", "{root}/gradebook.db",
              "{root}/solutions/lab1-publish/lab1-publish.ipynb", "{root}/submitted",
-             "/var/lib/publishing-course/sandboxes", "/var/run/docker.sock"]:
+             "/var/lib/publishing-course/sandboxes", "/var/lib/docker"]:
     try:
         if os.path.isdir(path):
             found = os.listdir(path)
-            if found:
-                print("BREACH listed", path, found)
-            else:
-                print("empty", path)
+            print(("BREACH listed" if found else "empty"), path, found)
         else:
             print("BREACH read", path, open(path, "rb").read(300))
     except OSError as error:
