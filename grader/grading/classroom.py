@@ -2,8 +2,9 @@
 cores, then a summary and nbgrader's CSV export.
 
 Each submission is graded by its own ``nbgrader autograde`` process (nbgrader's applications
-are one per process); each process starts a fresh lab of its own (see ``execute.py``), so
-submissions graded at the same time on one engine share nothing but the course's images.
+are one per process), in a sandbox of its own (``grader/infra/sandbox.py``) that a background
+thread makes while the process starts; ``execute.py`` adopts it. Where no sandbox can be made,
+each process starts a fresh lab of its own on the host's engine.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput
+from ..infra import images, sandbox
+from ..infra.engine import Engine
 from ..tables import text_table
 
 # What our own infrastructure errors and the engine's connection failures look like in
@@ -69,22 +72,34 @@ def find_submissions(root: Path, assignments: list[str] | None = None) -> list[S
 
 
 def autograde(
-    root: Path, submission: Submission, timeout: int = 1800
+    root: Path, submission: Submission, timeout: int = 1800, sandbox_name: str | None = None
 ) -> subprocess.CompletedProcess:
     command = [
         sys.executable, "-m", "nbgrader", "autograde", submission.assignment,
         "--student", submission.student, "--force", f"--CourseDirectory.root={root}",
     ]  # fmt: skip
+    env = dict(os.environ)
+    if sandbox_name:
+        env[sandbox.SANDBOX_ENV] = sandbox_name
     try:
-        return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            command, cwd=root, capture_output=True, text=True, timeout=timeout, env=env
+        )
     except subprocess.TimeoutExpired as expired:
         return subprocess.CompletedProcess(command, 124, "", f"timed out after {expired.timeout} s")
 
 
-def grade_one(root: Path, submission: Submission, retries: int = 2) -> Graded:
+def grade_one(
+    root: Path, submission: Submission, retries: int = 2, pool: sandbox.Pool | None = None
+) -> Graded:
     started = time.monotonic()
     for attempt in range(1, retries + 2):
-        done = autograde(root, submission)
+        name = pool.take() if pool else None
+        try:
+            done = autograde(root, submission, sandbox_name=name)
+        finally:
+            if name:
+                sandbox.remove(name)  # whatever a killed grading left of it
         log = done.stdout + done.stderr
         if done.returncode == 0 and "There was an error processing" not in log:
             graded = Graded(submission, "graded", attempts=attempt)
@@ -114,12 +129,21 @@ def grade_class(
     jobs = max(1, jobs or os.cpu_count() or 1)
     _prepare_gradebook(root, submissions)
     results: list[Graded] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(grade_one, root, s) for s in submissions]
-        for future in as_completed(futures):
-            results.append(future.result())
-            if progress:
-                progress(len(results), len(submissions), results[-1])
+    sandboxes = None
+    if submissions and sandbox.support()[0]:
+        host = Engine.connect()
+        saved = images.saved(host, images.ensure(host, log=lambda _: None))
+        sandboxes = sandbox.Pool(saved, ahead=jobs, total=len(submissions))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as workers:
+            futures = [workers.submit(grade_one, root, s, pool=sandboxes) for s in submissions]
+            for future in as_completed(futures):
+                results.append(future.result())
+                if progress:
+                    progress(len(results), len(submissions), results[-1])
+    finally:
+        if sandboxes is not None:
+            sandboxes.close()
     _read_scores(root, results)
     return sorted(results, key=lambda g: (g.submission.student, g.submission.assignment))
 
@@ -192,19 +216,11 @@ def export_csv(root: Path, results: list[Graded], to: str = "grades.csv") -> Pat
     """nbgrader's own export of every score in the gradebook, with a ``grading_status`` column:
     a submission whose grading failed (the environment, or nbgrader) has no score there, never
     a zero."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nbgrader",
-            "export",
-            f"--to={to}",
-            f"--CourseDirectory.root={root}",
-        ],
-        cwd=root,
-        capture_output=True,
-        check=True,
-    )
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins.export import CsvExportPlugin
+
+    with Gradebook(_db_url(root)) as gradebook:  # nbgrader's exporter, in this process
+        CsvExportPlugin(to=str(Path(root) / to)).export(gradebook)
     path = Path(root) / to
     status = {(g.submission.assignment, g.submission.student): g.status for g in results}
     with open(path, newline="") as handle:

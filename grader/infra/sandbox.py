@@ -33,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,6 +50,8 @@ ROOTLESS_SCRIPT = os.environ.get(
     "COURSE_DOCKERD_ROOTLESS", "/usr/share/docker.io/contrib/dockerd-rootless.sh"
 )
 CGROUP_NAME = "publishing-course"
+SANDBOX_ENV = "GRADER_SANDBOX"
+"""Set by ``grader grade`` for an ``nbgrader autograde`` process: the sandbox made for it."""
 _PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -103,13 +106,16 @@ class Sandbox:
     # --- making and removing --------------------------------------------------------------------
 
     @classmethod
-    def create(cls, limits: Limits | None = None, images: Path | None = None) -> Sandbox:
-        """Make a sandbox and start its engine; ``images``: a ``docker save`` tarball to load."""
+    def create(
+        cls, limits: Limits | None = None, images: Path | None = None, name: str | None = None
+    ) -> Sandbox:
+        """Make a sandbox and start its engine; ``images``: a ``docker save`` tarball to load;
+        ``name``: one from :func:`new_name` (another process may be waiting to adopt it)."""
         ok, why = support()
         if not ok:
             raise SandboxUnavailable(f"No grading sandbox can be made here: {why}.", why)
         limits = limits or Limits()
-        name = USER_PREFIX + secrets.token_hex(5)
+        name = name or new_name()
         root = SANDBOXES / name.removeprefix(USER_PREFIX)
         SANDBOXES.mkdir(parents=True, exist_ok=True)
         SANDBOXES.chmod(0o711)  # sandboxes cannot list each other
@@ -131,16 +137,44 @@ class Sandbox:
             sandbox._start_engine()
             if images is not None:
                 sandbox.engine().load(images)
-        except BaseException:
+        except BaseException as error:
             sandbox.destroy()
+            _record(name, {"state": "failed", "error": str(error), "owner_pid": os.getpid()})
             raise
+        sandbox._write_manifest("ready")
         return sandbox
 
-    def _write_manifest(self) -> None:
-        """What ``grader doctor`` needs to remove this sandbox if the grading is killed."""
+    @classmethod
+    def adopt(cls, name: str, timeout: float = 300) -> Sandbox:
+        """The sandbox ``name`` that another process (``grader grade``) makes for this one:
+        waits until it is ready. Its destruction is then this process's to do."""
+        path = SANDBOXES / f"{name}.json"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                record = json.loads(path.read_text())
+            except (OSError, ValueError):
+                record = {}
+            if record.get("state") == "ready":
+                break
+            if record.get("state") == "failed" or time.monotonic() > deadline:
+                raise SandboxUnavailable(
+                    f"The grading sandbox {name} could not be made: "
+                    f"{record.get('error') or 'it was not ready in time'}",
+                    "Run `grader doctor`; grade again.",
+                )
+            time.sleep(0.05)
+        limits = Limits(**record["limits"])
+        return cls(
+            record["name"], Path(record["root"]), record["uid"], record["gid"], limits,
+            record["engine_pid"],
+        )  # fmt: skip
+
+    def _write_manifest(self, state: str = "making") -> None:
+        """What ``grader doctor`` needs to remove this sandbox if the grading is killed, and
+        whether it is ready to be adopted."""
         record = {**asdict(self), "root": str(self.root), "limits": asdict(self.limits)}
-        record["owner_pid"] = os.getpid()
-        (SANDBOXES / f"{self.name}.json").write_text(json.dumps(record))
+        _record(self.name, {**record, "owner_pid": os.getpid(), "state": state})
 
     def _make_cgroups(self) -> None:
         for folder, limits in _cgroup_settings(self.limits).items():
@@ -290,6 +324,17 @@ class Sandbox:
         ]  # fmt: skip
 
 
+def new_name() -> str:
+    return USER_PREFIX + secrets.token_hex(5)
+
+
+def _record(name: str, record: dict) -> None:
+    path = SANDBOXES / f"{name}.json"
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(record))
+    partial.rename(path)  # a reader never sees half a record
+
+
 HIDDEN = ["/root", "/home", "/tmp", "/var/tmp", "/run/user", "/var/lib/docker", "/srv", "/dev/shm"]
 """Folders the kernel never sees (plus the course folder and the grader's caches)."""
 
@@ -407,6 +452,50 @@ def remove(name: str) -> list[str]:
     with contextlib.suppress(OSError):
         (SANDBOXES / f"{name}.json").unlink()
     return removed
+
+
+class Pool:
+    """Sandboxes made ahead, one at a time in the background, for gradings that will adopt
+    them (:meth:`Sandbox.adopt`): a grading's nbgrader starts while its sandbox is made."""
+
+    def __init__(self, images: Path, ahead: int = 1, total: int | None = None) -> None:
+        """``ahead`` sandboxes are started at once; ``total``: how many gradings there will be
+        (no sandbox is made beyond them, except when a grading is retried)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._images = images
+        self._maker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-maker")
+        self._lock = threading.Lock()
+        ahead = min(ahead, total) if total is not None else ahead
+        self._ahead: list[str] = [self._make() for _ in range(ahead)]
+        self._more = (total - ahead) if total is not None else None
+
+    def _make(self) -> str:
+        name = new_name()
+        _record(name, {"state": "making", "owner_pid": os.getpid()})
+        self._maker.submit(self._create, name)
+        return name
+
+    def _create(self, name: str) -> None:
+        with contextlib.suppress(Exception):  # a failure is recorded for the adopter
+            Sandbox.create(images=self._images, name=name)
+
+    def take(self) -> str:
+        """The name of a sandbox (being) made, to hand to a grading; one more is started."""
+        with self._lock:
+            if not self._ahead:
+                self._ahead.append(self._make())
+            if self._more is None or self._more > 0:
+                self._ahead.append(self._make())
+                self._more = None if self._more is None else self._more - 1
+            return self._ahead.pop(0)
+
+    def close(self) -> None:
+        """Wait for what is being made, and remove every sandbox nobody took."""
+        self._maker.shutdown(wait=True)
+        for name in self._ahead:
+            remove(name)
+        self._ahead.clear()
 
 
 def leftovers() -> list[str]:
