@@ -46,14 +46,13 @@ def grade(options, out: TextIO, err: TextIO) -> ExitStatus:
     sandboxed, why = sandbox.support()
     print(f"isolation: {'sandbox per submission' if sandboxed else 'NONE'}: {why}", file=err)
     results = classroom.grade_class(
-        root, options.assignment or None, options.jobs, classroom.progress_bar(err)
+        root, options.assignment or None, options.jobs, classroom.progress_bar(err), options.csv
     )
     if not results:
         print("grader grade: no submissions found under submitted/", file=err)
         return ExitStatus.NOT_READY
     print(classroom.summary(results), file=out)
-    csv = classroom.export_csv(root, results, options.csv)
-    print(f"\nscores exported to {csv}", file=out)
+    print(f"\nscores exported to {root / options.csv}", file=out)
     problems = [g for g in results if g.status != "graded"]
     for graded in problems:
         what = "infrastructure failure" if graded.status == "infrastructure" else "grading error"

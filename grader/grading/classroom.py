@@ -10,10 +10,14 @@ each process starts a fresh lab of its own on the host's engine.
 from __future__ import annotations
 
 import csv
+import json
 import os
+import queue
 import re
+import select
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -71,40 +75,73 @@ def find_submissions(root: Path, assignments: list[str] | None = None) -> list[S
     return found
 
 
-def autograde(
-    root: Path, submission: Submission, timeout: int = 1800, sandbox_name: str | None = None
-) -> subprocess.CompletedProcess:
-    command = [
-        sys.executable, "-m", "nbgrader", "autograde", submission.assignment,
-        "--student", submission.student, "--force", f"--CourseDirectory.root={root}",
-    ]  # fmt: skip
-    env = dict(os.environ)
-    if sandbox_name:
-        env[sandbox.SANDBOX_ENV] = sandbox_name
-    try:
-        return subprocess.run(
-            command, cwd=root, capture_output=True, text=True, timeout=timeout, env=env
-        )
-    except subprocess.TimeoutExpired as expired:
-        return subprocess.CompletedProcess(command, 124, "", f"timed out after {expired.timeout} s")
+class Worker:
+    """A long-lived nbgrader process (``worker.py``) and the questions asked of it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._log = tempfile.TemporaryFile(mode="w+")
+        # nbgrader's gradebook runs `alembic` from PATH: this environment's, activated or not.
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "grader.grading.worker", str(root)],
+            cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            text=True, bufsize=1, env={**os.environ, "PATH": path},
+        )  # fmt: skip
+
+    def ask(self, task: dict, timeout: float) -> dict:
+        """The worker's answer, or ``{"died": text}`` when it died or ran past ``timeout``
+        (it is then stopped: make a new one)."""
+        try:
+            self.process.stdin.write(json.dumps(task) + "\n")
+            self.process.stdin.flush()
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+            line = self.process.stdout.readline() if ready else ""
+        except (OSError, ValueError):
+            line = ""
+        if line:
+            return json.loads(line)
+        why = f"timed out after {timeout:.0f} s" if self.process.poll() is None else "died"
+        self.close()
+        self._log.seek(0)
+        tail = "\n".join(self._log.read().strip().splitlines()[-15:])
+        return {"died": f"the grading worker {why}\n{tail}"}
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
 
 
 def grade_one(
-    root: Path, submission: Submission, retries: int = 2, pool: sandbox.Pool | None = None
-) -> Graded:
+    worker: Worker,
+    submission: Submission,
+    retries: int = 2,
+    pool: sandbox.Pool | None = None,
+    timeout: float = 1800,
+) -> tuple[Graded, Worker]:
+    """Autograde one submission with ``worker`` (a new one replaces it if it dies); retry
+    when the environment failed."""
     started = time.monotonic()
     for attempt in range(1, retries + 2):
+        if not worker.alive:
+            worker = Worker(worker.root)
         name = pool.take() if pool else None
         try:
-            done = autograde(root, submission, sandbox_name=name)
+            task = {"grade": [submission.student, submission.assignment], "sandbox": name}
+            reply = worker.ask(task, timeout)
         finally:
             if name:
                 sandbox.remove(name)  # whatever a killed grading left of it
-        log = done.stdout + done.stderr
-        if done.returncode == 0 and "There was an error processing" not in log:
+        log = reply.get("log") or reply.get("died") or reply.get("error") or ""
+        if reply.get("success") and "There was an error processing" not in log:
             graded = Graded(submission, "graded", attempts=attempt)
             break
-        infrastructure = bool(_INFRASTRUCTURE.search(log)) or done.returncode == 124
+        infrastructure = bool(_INFRASTRUCTURE.search(log)) or "died" in reply
         graded = Graded(
             submission,
             "infrastructure" if infrastructure else "error",
@@ -114,7 +151,7 @@ def grade_one(
         if not infrastructure:
             break
     graded.seconds = time.monotonic() - started
-    return graded
+    return graded, worker
 
 
 def grade_class(
@@ -122,90 +159,73 @@ def grade_class(
     assignments: list[str] | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int, Graded], None] | None = None,
+    csv_name: str = "grades.csv",
 ) -> list[Graded]:
+    """Grade every submission (``jobs`` at once), read the scores, write nbgrader's CSV export
+    (``csv_name``, with a ``grading_status`` column: see :func:`export_csv`)."""
     root = Path(root).resolve()
     submissions = find_submissions(root, assignments)
-    _put_environment_on_path()
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    _prepare_gradebook(root, submissions)
-    results: list[Graded] = []
+    if not submissions:
+        return []
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(submissions)))
     sandboxes = None
-    if submissions and sandbox.support()[0]:
+    if sandbox.support()[0]:  # sandboxes first: they are made while the workers start
         host = Engine.connect()
         saved = images.saved(host, images.ensure(host, log=lambda _: None))
         sandboxes = sandbox.Pool(saved, ahead=jobs, total=len(submissions))
+    workers = [Worker(root) for _ in range(jobs)]
+    results: list[Graded] = []
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as workers:
-            futures = [workers.submit(grade_one, root, s, pool=sandboxes) for s in submissions]
+        pairs = [[s.student, s.assignment] for s in submissions]
+        prepared = workers[0].ask({"prepare": pairs}, timeout=600)
+        if "missing" not in prepared:
+            raise InvalidInput(
+                "The gradebook could not be prepared: "
+                + (prepared.get("error") or prepared.get("died") or "").strip().splitlines()[-1],
+                "Check that every assignment's source notebook is in the course's source folder.",
+            )
+        idle: queue.Queue[Worker] = queue.Queue()
+        for worker in workers:
+            idle.put(worker)
+
+        def run(submission: Submission) -> Graded:
+            worker = idle.get()
+            try:
+                graded, worker = grade_one(worker, submission, pool=sandboxes)
+            finally:
+                idle.put(worker)
+            return graded
+
+        with ThreadPoolExecutor(max_workers=jobs) as threads:
+            futures = [threads.submit(run, s) for s in submissions]
             for future in as_completed(futures):
                 results.append(future.result())
                 if progress:
                     progress(len(results), len(submissions), results[-1])
+        workers = [idle.get() for _ in range(jobs)]
+        if not workers[0].alive:
+            workers[0] = Worker(root)
+        _read_scores(workers[0], results)
+        workers[0].ask({"export": str(root / csv_name)}, timeout=600)
+        export_csv(root, results, csv_name)
     finally:
+        for worker in workers:
+            worker.close()
         if sandboxes is not None:
             sandboxes.close()
-    _read_scores(root, results)
     return sorted(results, key=lambda g: (g.submission.student, g.submission.assignment))
 
 
-def _put_environment_on_path() -> None:
-    """nbgrader's gradebook runs ``alembic`` from PATH: make it this environment's, also when
-    ``grader`` was started from a virtual environment that is not activated."""
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-
-
-def _prepare_gradebook(root: Path, submissions: list[Submission]) -> None:
-    """Put every assignment and student in the gradebook before the parallel runs, so they
-    never race to add the same row. An assignment the gradebook lacks is generated from its
-    source (what ``nbgrader generate_assignment`` does; the release is rewritten the same)."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(_db_url(root)) as gradebook:
-        missing = []
-        for assignment in sorted({s.assignment for s in submissions}):
-            try:
-                gradebook.find_assignment(assignment)
-            except MissingEntry:
-                missing.append(assignment)
-        for student in sorted({s.student for s in submissions}):
-            gradebook.update_or_create_student(student)
-    for assignment in missing:
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-             f"--CourseDirectory.root={root}"],
-            cwd=root, capture_output=True, text=True,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise InvalidInput(
-                f"{assignment!r} is not in the gradebook and could not be generated from its "
-                f"source: {(done.stdout + done.stderr).strip().splitlines()[-1:]}",
-                "Check that its source notebook is in the course's source folder.",
-            )
-
-
-def _read_scores(root: Path, results: list[Graded]) -> None:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(_db_url(root)) as gradebook:
-        for graded in results:
-            if graded.status != "graded":
-                continue
-            try:
-                found = gradebook.find_submission(
-                    graded.submission.assignment, graded.submission.student
-                )
-            except MissingEntry:
-                graded.status = "error"
-                continue
-            graded.score, graded.max_score = found.score, found.max_score
-            graded.failed_checks = [
-                grade.name.removeprefix("check-")
-                for notebook in found.notebooks
-                for grade in notebook.grades
-                if grade.max_score and (grade.score or 0) < grade.max_score
-            ]
+def _read_scores(worker: Worker, results: list[Graded]) -> None:
+    graded = [g for g in results if g.status == "graded"]
+    pairs = [[g.submission.student, g.submission.assignment] for g in graded]
+    found = worker.ask({"scores": pairs}, timeout=600).get("scores") or {}
+    for g in graded:
+        score = found.get(f"{g.submission.student}/{g.submission.assignment}")
+        if score is None:
+            g.status = "error"
+            continue
+        g.score, g.max_score, g.failed_checks = score
 
 
 def _db_url(root: Path) -> str:
@@ -213,14 +233,15 @@ def _db_url(root: Path) -> str:
 
 
 def export_csv(root: Path, results: list[Graded], to: str = "grades.csv") -> Path:
-    """nbgrader's own export of every score in the gradebook, with a ``grading_status`` column:
-    a submission whose grading failed (the environment, or nbgrader) has no score there, never
-    a zero."""
-    from nbgrader.api import Gradebook
-    from nbgrader.plugins.export import CsvExportPlugin
+    """nbgrader's own export of every score in the gradebook (written by a worker, else here),
+    with a ``grading_status`` column: a submission whose grading failed (the environment, or
+    nbgrader) has no score there, never a zero."""
+    if not (Path(root) / to).exists():
+        from nbgrader.api import Gradebook
+        from nbgrader.plugins.export import CsvExportPlugin
 
-    with Gradebook(_db_url(root)) as gradebook:  # nbgrader's exporter, in this process
-        CsvExportPlugin(to=str(Path(root) / to)).export(gradebook)
+        with Gradebook(_db_url(root)) as gradebook:
+            CsvExportPlugin(to=str(Path(root) / to)).export(gradebook)
     path = Path(root) / to
     status = {(g.submission.assignment, g.submission.student): g.status for g in results}
     with open(path, newline="") as handle:
