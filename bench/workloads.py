@@ -324,6 +324,12 @@ def _scores(root: Path, lab: str) -> list[float]:
         return [s.score for s in gradebook.assignment_submissions(lab)]
 
 
+def _where() -> str:
+    from grader.infra import sandbox
+
+    return ", each in its sandbox" if sandbox.support()[0] else " (no sandbox here)"
+
+
 def grade_one(size: Size) -> list[dict]:
     lab = "lab4-capstone"
     ours_root, plain_root = _course(plain=False), _course(plain=True)
@@ -338,7 +344,7 @@ def grade_one(size: Size) -> list[dict]:
     ratio = median(ours) / median(plain)
     return [
         _row(
-            "grade one capstone: grader grade vs nbgrader autograde",
+            f"grade one capstone{_where()}: grader grade vs plain nbgrader autograde",
             f"{median(ours):.1f} s",
             f"{median(plain):.1f} s",
             ratio,
@@ -363,7 +369,7 @@ def grade_class(size: Size) -> list[dict]:
     throughput = plain / ours
     return [
         _row(
-            f"grade a class of {len(students)}: grader grade vs sequential nbgrader",
+            f"grade a class of {len(students)}{_where()}: grader grade vs sequential plain nbgrader",
             f"{ours:.0f} s ({len(students) / ours * 60:.1f}/min)",
             f"{plain:.0f} s ({len(students) / plain * 60:.1f}/min)",
             throughput,

@@ -84,3 +84,9 @@ def test_the_entry_point_runs_as_a_module():
         [sys.executable, "-m", "grader", "--help"], capture_output=True, text=True
     )
     assert done.returncode == 0 and "doctor" in done.stdout
+
+
+def test_grade_without_submissions_says_where_to_collect_them(tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["grade", "--course-dir", str(tmp_path)], out=out, err=err) == ExitStatus.NOT_READY
+    assert "submitted does not exist" in err.getvalue() and "nbgrader collect" in err.getvalue()

@@ -59,6 +59,10 @@ print(f"Your registry: {lab.registry}   your image: {lab.source()}")
 # containerd image store, a tag names an *image index*: the command then lists your platform's
 # image and an attestation whose platform is `unknown`; the size is your image's.) Set `DIGEST`
 # (a string) and `SIZE` (bytes, or a string such as `"69.1 MB"`).
+#
+# Compute both with commands in this cell rather than pasting what you saw: when your lab is
+# graded, the notebook runs again in a fresh sandbox with a new registry, and only values your
+# commands read there can match it.
 
 # %% nbgrader={"grade": false, "grade_id": "answer-verify", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
