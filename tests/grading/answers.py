@@ -304,6 +304,16 @@ ATTACKS = {
         2,
         ["push"],
     ),
+    "killedkernel": (
+        "lab1-publish",
+        {
+            "username": USER,
+            "answer-login": LOGIN,
+            "answer-tag": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        },
+        1,
+        ["tag", "push"],
+    ),
     "sleeper": (
         "lab1-publish",
         {"username": USER, "answer-login": LOGIN, "answer-tag": SLEEP},
