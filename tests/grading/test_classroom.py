@@ -19,7 +19,7 @@ from grader.infra import sandbox
 from tests.grading.answers import ATTACKS, CRAFTED, TAMPERED, USER, flipped_metadata
 from tests.grading.course import LABS, fill, nbgrader, notebook, stage, submit
 
-pytestmark = [pytest.mark.docker, pytest.mark.slow]
+pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.class_grading]
 SANDBOXED = sandbox.support()[0]
 TIME_LIMIT = 120
 """Seconds a notebook may run at grading here (the sleeper's submission runs into it)."""
