@@ -103,6 +103,7 @@ class VerifiedExecute(Execute):
             self._sandbox = _sandbox.Sandbox.create(images=saved)
             self.log.info("Grading sandbox %s: %s", self._sandbox.name, why)
         else:
+            why = why if not ok else "turned off: VerifiedExecute.sandboxed = False"
             self.log.warning("No grading sandbox (%s): the student's code runs as you.", why)
         try:
             self._lab = Lab.start_for_grading(username, self._sandbox)
