@@ -60,6 +60,7 @@ class Lab:
         images: _images.CourseImages,
         persistent: bool = False,
         attached: bool = False,
+        grading: bool = False,
         sandbox=None,
     ) -> None:
         self.username = username
@@ -72,7 +73,7 @@ class Lab:
         """A learner's lab that outlives the kernel (lessons); False for throwaway labs."""
         self.attached = attached
         """A notebook's view of a lab that a grading run started and owns."""
-        self.grading = False
+        self.grading = grading
         """A grading run's own lab: its verdicts rest only on evidence the student cannot write
         (e.g. a credential helper named in the student's configuration is never run)."""
         self.sandbox = sandbox
@@ -129,7 +130,7 @@ class Lab:
         return lab
 
     @classmethod
-    def _create(cls, engine, username, course_images, port, persistent) -> Lab:
+    def _create(cls, engine, username, course_images, port, persistent, grading=False) -> Lab:
         """A new lab; with ``username`` None, one whose account the notebook creates (grading)."""
         lab_id = secrets.token_hex(6)
         if persistent:
@@ -168,6 +169,7 @@ class Lab:
             state_dir=state_dir,
             images=course_images,
             persistent=persistent,
+            grading=grading,
         )
         if persistent:
             lab._save_state()
@@ -180,24 +182,24 @@ class Lab:
         ``GRADER_LAB``). The notebook gets the student's own token, never a grader's credential."""
         try:
             state = json.loads(path.read_text())
-            if username != state["username"]:
-                raise InvalidInput(
-                    f"This lab is graded for {state['username']!r} (the USERNAME your notebook "
-                    f"states), not {username!r}.",
-                    "Start the lab with your USERNAME: lab = Lab.start(username=USERNAME).",
-                )
-            registry = ClassroomRegistry(
-                state["registry_image"],
-                labels={},
-                grader_account=(state["username"], state["token"]),
-            ).attach(state["container"])
+            graded_for = state["username"]
+            if username == graded_for:
+                registry = ClassroomRegistry(
+                    state["registry_image"],
+                    labels={},
+                    grader_account=(graded_for, state["token"]),
+                ).attach(state["container"])
         except (OSError, ValueError, KeyError) as error:
-            if isinstance(error, InvalidInput):
-                raise
             raise RegistryUnavailable(
                 f"The grading run's lab ({path}) cannot be used: {error}",
                 "Grade again; `grader doctor` shows the engine's state.",
             ) from None
+        if username != graded_for:
+            raise InvalidInput(
+                f"This lab is graded for {graded_for!r} (the USERNAME your notebook states), "
+                f"not {username!r}.",
+                "Start the lab with your USERNAME: lab = Lab.start(username=USERNAME).",
+            )
         return cls(
             username=username,
             token=state["token"],
@@ -220,9 +222,7 @@ class Lab:
             engine = Engine.connect()
             reap_dead_labs(engine)
             course_images = _images.ensure(engine, log=lambda _: None)
-            lab = cls._create(engine, username, course_images, None, False)
-            lab.grading = True
-            return lab
+            return cls._create(engine, username, course_images, None, False, grading=True)
         engine = sandbox.engine()
         host_images = _images.ensure(Engine.connect(), log=lambda _: None)
         lab_id = secrets.token_hex(6)
@@ -242,7 +242,7 @@ class Lab:
         config = DockerConfig.create(sandbox.home / ".docker")
         for path in (config.directory, *config.directory.iterdir()):
             sandbox.give(path)
-        lab = cls(
+        return cls(
             username=username or "",
             token=token,
             engine=engine,
@@ -251,10 +251,9 @@ class Lab:
             lab_id=lab_id,
             state_dir=state_dir,
             images=host_images,
+            grading=True,
             sandbox=sandbox,
         )
-        lab.grading = True
-        return lab
 
     def grading_handle(self, folder: Path | None = None) -> Path:
         """Write what a notebook needs to attach to this lab (``GRADER_LAB``) and return its

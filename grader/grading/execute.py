@@ -91,7 +91,6 @@ class VerifiedExecute(Execute):
         for cell in nb.cells:
             cell.source = strip_hidden_tests(cell.source)
         self._sandbox = None
-        self._kernel_started = False
         ok, why = _sandbox.support()
         if self.sandboxed and ok and os.environ.get(_sandbox.SANDBOX_ENV):
             # Made by `grader grade` while this process started (see classroom.py).
@@ -160,7 +159,6 @@ class VerifiedExecute(Execute):
         return left if timeout is None else min(timeout, left)
 
     def preprocess_cell(self, cell, resources, index):
-        self._kernel_started = True
         if cell.cell_type == "code" and self._kernel_dead:
             cell.outputs = [_error("Not run: an earlier cell stopped the kernel.")]
         else:

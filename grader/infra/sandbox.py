@@ -62,8 +62,6 @@ class Limits:
     memory_mb: int = 3072
     processes: int = 1024
     disk_mb: int = 4096
-    seconds: int = 900
-    """Wall time for the whole run of the student's notebook (the grading process enforces it)."""
 
 
 def support() -> tuple[bool, str]:
