@@ -86,6 +86,10 @@ class Lab:
         self.progress: dict[str, bool] = self._read_progress()
         """``{check name: passed}`` for the checks run so far (kept across kernels when
         persistent)."""
+        self.answers_shown: list[str] = self._read_state("answers-shown.json", [])
+        """The lesson steps whose full answer the learner revealed (kept like ``progress``)."""
+        self.listeners: list = []
+        """Called with each :class:`CheckResult` as it is recorded (a lesson's tracker)."""
 
     # --- starting and stopping -----------------------------------------------------------------
 
@@ -332,10 +336,14 @@ class Lab:
         path.chmod(0o600)
 
     def _read_progress(self) -> dict[str, bool]:
+        return self._read_state("progress.json", {})
+
+    def _read_state(self, name: str, default):
         try:
-            return json.loads((self._state_dir / "progress.json").read_text())
+            found = json.loads((self._state_dir / name).read_text())
         except (OSError, ValueError):
-            return {}
+            return default
+        return found if isinstance(found, type(default)) else default
 
     def stop(self) -> None:
         """End the lab in this process.
@@ -373,6 +381,18 @@ class Lab:
     def registry(self) -> str:
         """``localhost:PORT``: the registry host to put in front of image names."""
         return self._registry.push_host
+
+    @property
+    def token_file(self) -> Path:
+        """A file that holds only your access token (readable by you alone), to send it to
+        ``docker login`` on standard input: ``!docker login {lab.registry} -u {lab.username}
+        --password-stdin < {lab.token_file}``. The token never appears in a command line."""
+        path = self.config.directory / "access-token"
+        if not path.exists() or path.read_text() != self.token:
+            path.touch(mode=0o600)
+            path.chmod(0o600)
+            path.write_text(self.token)
+        return path
 
     def source(self, tag: str = "v1", repository: str = APP_REPOSITORY) -> str:
         """The local image a step starts from: ``my-flask-app:v1``, as in the seed. (Submissions
@@ -417,6 +437,15 @@ class Lab:
         self.progress[result.name] = result.passed
         if self.persistent:
             (self._state_dir / "progress.json").write_text(json.dumps(self.progress))
+        for listener in list(self.listeners):
+            listener(result)
+
+    def record_answer_shown(self, step: str) -> None:
+        """Remember that the learner revealed the full answer of a lesson step."""
+        if step not in self.answers_shown:
+            self.answers_shown.append(step)
+            if self.persistent:
+                (self._state_dir / "answers-shown.json").write_text(json.dumps(self.answers_shown))
 
     def check_all(self) -> list[CheckResult]:
         return [self.check(check.name) for check in _checks.CHECKS if not check.needs_answers]

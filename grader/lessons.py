@@ -1,10 +1,12 @@
-"""What the lesson notebooks share besides their widgets: the steps in order and the lesson that
-teaches each, which earlier steps a lesson needs (and doing them for real when a lesson is opened
-out of order), the lifecycle's stages, the local copy of an image to remove before a pull, and a
-port and a page for the running app."""
+"""What the lesson notebooks share besides their widgets: the lessons in order; the steps and the
+lesson that teaches each, which earlier steps a lesson needs (and doing them for real when a
+lesson is opened out of order); the tasks the learner does (a goal, the check that proves it,
+hints from a nudge to the answer); the predict-then-run moments; the lifecycle's stages; the local
+copy of an image to remove before a pull; and a port and a page for the running app."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -21,6 +23,56 @@ from .names import parse_reference
 from .result import CheckResult
 
 Log = Callable[[str], None]
+
+LESSONS: tuple[tuple[str, str], ...] = (
+    ("00-welcome", "Welcome"),
+    ("01-account", "Account"),
+    ("02-login", "Login"),
+    ("03-tag", "Tag"),
+    ("04-push", "Push"),
+    ("05-verify", "Verify"),
+    ("06-pull-and-run", "Pull and run"),
+    ("07-versions", "Versions and rollback"),
+    ("08-public-private", "Public and private"),
+    ("09-review", "Review"),
+)
+"""Every lesson notebook, in order, with its title."""
+
+BUILDS_ON: dict[str, str] = {
+    "02-login": "account",
+    "03-tag": "account",
+    "04-push": "tag",
+    "05-verify": "push",
+    "06-pull-and-run": "push",
+    "07-versions": "push",
+    "08-public-private": "push",
+    "09-review": "login",
+}
+"""The last step each lesson needs done (lessons not named need nothing)."""
+
+
+def neighbours(lesson: str) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
+    """The lessons before and after ``lesson`` (None at either end)."""
+    names = [name for name, _ in LESSONS]
+    if lesson not in names:
+        raise InvalidInput(f"{lesson!r} is not a lesson.", "Use one of: " + ", ".join(names) + ".")
+    at = names.index(lesson)
+    return (LESSONS[at - 1] if at else None, LESSONS[at + 1] if at + 1 < len(LESSONS) else None)
+
+
+def begin(lesson: str, username: str | None = None) -> Lab:
+    """A lesson's first cell: start (or find) the learner's lab and show the lesson's header:
+    your registry, username and token file, what this lesson builds on (and a button that does
+    what is missing), where you are in the lifecycle, and the way on. ``username`` defaults to
+    ``COURSE_USERNAME``, else ``john123``."""
+    from IPython.display import display
+
+    from .widgets import LessonHeader
+
+    username = username or os.environ.get("COURSE_USERNAME", "john123")
+    lab = Lab.start(username=username, persistent=True)
+    display(LessonHeader(lab, lesson))
+    return lab
 
 
 @dataclass(frozen=True)
@@ -69,6 +121,336 @@ def steps_through(check: str) -> list[Step]:
     """The steps up to and including ``check``, in order."""
     last = STEPS.index(step(check))
     return list(STEPS[: last + 1])
+
+
+# --- what the learner does ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """A do-it step: the learner writes the command in the cell above it. ``answer`` is what to
+    write there, in the course's one form (``!docker …`` with ``{lab.…}`` values), runnable as
+    shown in the lesson (it may use names the lesson defined, such as ``port``)."""
+
+    name: str
+    lesson: str
+    goal: str
+    check: str
+    nudge: str
+    shape: str
+    """The command's shape: placeholders in capitals, to fill in (not runnable as it is)."""
+    answer: str
+    answers: tuple[tuple[str, str], ...] = ()
+    """What the check takes besides the lab, e.g. ``(("tag", "v2.0.0"),)``."""
+
+    @property
+    def hints(self) -> tuple[str, str, str]:
+        return (self.nudge, self.shape, self.answer)
+
+
+_LOGIN = "!docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}"
+_LOGIN_SHAPE = "!docker login REGISTRY -u USERNAME --password-stdin < TOKEN_FILE"
+_LOGIN_NUDGE = (
+    "docker login takes the registry's host; -u gives your username; the token goes on "
+    "standard input (--password-stdin), read from your token file with <, never typed."
+)
+
+TASKS: tuple[Task, ...] = (
+    Task(
+        "login", "02-login",
+        "Log in to your registry as your username, with your access token sent on standard input.",
+        "login", _LOGIN_NUDGE, _LOGIN_SHAPE, _LOGIN,
+    ),
+    Task(
+        "tag", "03-tag",
+        "Give my-flask-app:v1 a second name that your registry accepts under your account.",
+        "tag",
+        "docker tag SOURCE TARGET names an image a second time; the target starts with where it "
+        "goes (your registry) and whose it is (your username).",
+        "!docker tag my-flask-app:v1 REGISTRY/USERNAME/my-flask-app:v1",
+        "!docker tag my-flask-app:v1 {lab.registry}/{lab.username}/my-flask-app:v1",
+    ),
+    Task(
+        "push", "04-push",
+        "Send your tagged image to your registry.",
+        "push",
+        "docker push takes the image's full name: the name itself says where it goes.",
+        "!docker push REGISTRY/USERNAME/my-flask-app:v1",
+        "!docker push {lab.image()}",
+    ),
+    Task(
+        "pull", "06-pull-and-run",
+        "Remove every local name of the image, pull it back from your registry, then give it "
+        "the name my-flask-app:v1 again (the next lessons start from it).",
+        "pull",
+        "docker rmi removes names; an image goes once its last name is gone. Both "
+        "my-flask-app:v1 and your registry's name point at it.",
+        "!docker rmi REGISTRY_NAME my-flask-app:v1\n!docker pull REGISTRY_NAME\n"
+        "!docker tag REGISTRY_NAME my-flask-app:v1",
+        "!docker rmi {lab.image()} my-flask-app:v1\n!docker pull {lab.image()}\n"
+        "!docker tag {lab.image()} my-flask-app:v1",
+    ),
+    Task(
+        "run", "06-pull-and-run",
+        "Run the pulled image in the background, by its registry name, with the container's port "
+        "5000 published on `port`.",
+        "run",
+        "docker run -d starts a container in the background; -p HOST:CONTAINER publishes a port.",
+        "!docker run -d -p HOST_PORT:5000 REGISTRY_NAME",
+        "!docker run -d -p {port}:5000 {lab.image()}",
+    ),
+    Task(
+        "release-1.0.0", "07-versions",
+        "Release v1 as version v1.0.0 too: tag it and push the new tag.",
+        "push",
+        "A version is one more tag on the same image; only the new tag travels, the layers are "
+        "already there.",
+        "!docker tag my-flask-app:v1 REGISTRY/USERNAME/my-flask-app:v1.0.0\n"
+        "!docker push REGISTRY/USERNAME/my-flask-app:v1.0.0",
+        "!docker tag my-flask-app:v1 {lab.image('v1.0.0')}\n!docker push {lab.image('v1.0.0')}",
+        (("tag", "v1.0.0"),),
+    ),
+    Task(
+        "release-1.1.0", "07-versions",
+        "Build your changed copy (`app`) as my-flask-app:v1.1.0 and publish it as v1.1.0.",
+        "versioning",
+        "Build, tag, push: three commands. The build takes the base image and the version as "
+        "build arguments: --build-arg BASE_IMAGE={lab.images.base} --build-arg APP_VERSION=v1.1.0.",
+        "!docker build -t my-flask-app:v1.1.0 --build-arg BASE_IMAGE=BASE "
+        "--build-arg APP_VERSION=v1.1.0 APP_FOLDER\n"
+        "!docker tag my-flask-app:v1.1.0 REGISTRY/USERNAME/my-flask-app:v1.1.0\n"
+        "!docker push REGISTRY/USERNAME/my-flask-app:v1.1.0",
+        "!docker build -t my-flask-app:v1.1.0 --build-arg BASE_IMAGE={lab.images.base} "
+        "--build-arg APP_VERSION=v1.1.0 {app}\n"
+        "!docker tag my-flask-app:v1.1.0 {lab.image('v1.1.0')}\n!docker push {lab.image('v1.1.0')}",
+    ),
+    Task(
+        "restore-1.0.0", "07-versions",
+        "Point v1.0.0 back at your first release (the image my-flask-app:v1 is), in the registry.",
+        "versioning",
+        "A tag moves with each push: tag the first release as v1.0.0 again and push it.",
+        "!docker tag my-flask-app:v1 REGISTRY/USERNAME/my-flask-app:v1.0.0\n"
+        "!docker push REGISTRY/USERNAME/my-flask-app:v1.0.0",
+        "!docker tag my-flask-app:v1 {lab.image('v1.0.0')}\n!docker push {lab.image('v1.0.0')}",
+    ),
+    Task(
+        "deploy", "07-versions",
+        "Deploy v1.1.0: run it in the background on `port`, and keep what docker run prints (the "
+        "container's ID) in a variable named `deployed`.",
+        "run",
+        "name = !command keeps a command's output lines in a Python list; docker run -d prints "
+        "the new container's ID.",
+        "deployed = !docker run -d -p HOST_PORT:5000 REGISTRY/USERNAME/my-flask-app:v1.1.0",
+        "deployed = !docker run -d -p {port}:5000 {lab.image('v1.1.0')}",
+        (("tag", "v1.1.0"),),
+    ),
+    Task(
+        "rollback", "07-versions",
+        "v1.1.0 has a bug: roll back. Remove the v1.1.0 container and run v1.0.0 in its place, on "
+        "the same port.",
+        "rollback",
+        "Rolling back is running the previous tag. The container's ID is the last line of "
+        "`deployed`: deployed[-1].",
+        "!docker rm -f CONTAINER\n!docker run -d -p HOST_PORT:5000 "
+        "REGISTRY/USERNAME/my-flask-app:v1.0.0",
+        "!docker rm -f {deployed[-1]}\n!docker run -d -p {port}:5000 {lab.image('v1.0.0')}",
+    ),
+    Task(
+        "login-again", "08-public-private",
+        "Log in to your registry again, with your access token on standard input.",
+        "login", _LOGIN_NUDGE, _LOGIN_SHAPE, _LOGIN,
+    ),
+    Task(
+        "build-2.0.0", "09-review",
+        "Build your changed copy (`app`) as my-flask-app:v2.0.0 and tag it for your registry.",
+        "tag",
+        "The build takes --build-arg BASE_IMAGE={lab.images.base} --build-arg "
+        "APP_VERSION=v2.0.0; then docker tag, as in lesson 03.",
+        "!docker build -t my-flask-app:v2.0.0 --build-arg BASE_IMAGE=BASE "
+        "--build-arg APP_VERSION=v2.0.0 APP_FOLDER\n"
+        "!docker tag my-flask-app:v2.0.0 REGISTRY/USERNAME/my-flask-app:v2.0.0",
+        "!docker build -t my-flask-app:v2.0.0 --build-arg BASE_IMAGE={lab.images.base} "
+        "--build-arg APP_VERSION=v2.0.0 {app}\n"
+        "!docker tag my-flask-app:v2.0.0 {lab.image('v2.0.0')}",
+        (("tag", "v2.0.0"),),
+    ),
+    Task(
+        "push-2.0.0", "09-review", "Push v2.0.0.", "push",
+        "As in lesson 04, with the new tag.",
+        "!docker push REGISTRY/USERNAME/my-flask-app:v2.0.0",
+        "!docker push {lab.image('v2.0.0')}",
+        (("tag", "v2.0.0"),),
+    ),
+    Task(
+        "pull-2.0.0", "09-review",
+        "Remove every local name of v2.0.0, then pull it back.", "pull",
+        "As in lesson 06: both my-flask-app:v2.0.0 and the registry's name point at it.",
+        "!docker rmi REGISTRY_NAME my-flask-app:v2.0.0\n!docker pull REGISTRY_NAME",
+        "!docker rmi {lab.image('v2.0.0')} my-flask-app:v2.0.0\n!docker pull {lab.image('v2.0.0')}",
+        (("tag", "v2.0.0"),),
+    ),
+    Task(
+        "run-2.0.0", "09-review",
+        "Run v2.0.0 in the background, by its registry name, on `port`.", "run",
+        "As in lesson 06.",
+        "!docker run -d -p HOST_PORT:5000 REGISTRY/USERNAME/my-flask-app:v2.0.0",
+        "!docker run -d -p {port}:5000 {lab.image('v2.0.0')}",
+        (("tag", "v2.0.0"),),
+    ),
+)  # fmt: skip
+
+
+def task(name: str) -> Task:
+    for candidate in TASKS:
+        if candidate.name == name:
+            return candidate
+    raise InvalidInput(
+        f"{name!r} is not a lesson task.", "Use one of: " + ", ".join(t.name for t in TASKS) + "."
+    )
+
+
+# --- predict, then run ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A pitfall to predict before running it: the question, the outcomes to choose from, the
+    commands that show what really happens (run as shown, without a shell), and which outcome
+    they showed, read from what they did."""
+
+    name: str
+    lesson: str
+    question: str
+    options: tuple[str, ...]
+    right: int
+    commands: Callable[[Lab], list[str]]
+    outcome: Callable[[Lab, list, dict], int | None]
+    """``(lab, command results, what before() read) -> the option that happened`` (None: the
+    commands could not show it; ``unshown`` says why)."""
+    why: str
+    before: Callable[[Lab], dict] = lambda lab: {}
+    unshown: str = ""
+
+
+def _failed_last(results) -> bool:
+    return bool(results) and not results[-1].ok
+
+
+def _v1_0_0_digest(lab: Lab) -> dict:
+    manifest = lab.hub.manifest(f"{lab.username}/{APP_REPOSITORY}", "v1.0.0")
+    return {"digest": manifest.digest if manifest else None}
+
+
+def _moved(lab: Lab, results, before: dict) -> int | None:
+    if not results or not results[0].ok:
+        return None  # no my-flask-app:v1.1.0 to push: nothing shown
+    if not results[-1].ok:
+        return 0
+    after = _v1_0_0_digest(lab)["digest"]
+    return 1 if after and after != before.get("digest") else 2
+
+
+MOMENTS: tuple[Moment, ...] = (
+    Moment(
+        "short-name", "04-push",
+        "You push the image by its short name: docker push my-flask-app:v1. What happens?",
+        (
+            "It goes to your registry, under your account.",
+            "It goes to Docker Hub, under your account.",
+            "It is refused: the name has no registry and no username.",
+        ),
+        2,
+        lambda lab: [f"docker push {lab.source()}"],
+        lambda lab, results, before: 2 if _failed_last(results) else 0,
+        "A name without a registry host means Docker Hub (docker.io); without a username, "
+        "docker.io/library/my-flask-app: Docker's official images, which only Docker may push "
+        "to. Docker Hub answers: denied: requested access to the resource is denied. Here, with "
+        "no Docker Hub in reach, the push stops sooner, at the connection. Either way nothing "
+        "reaches your registry: the name must say REGISTRY/USERNAME.",
+    ),
+    Moment(
+        "pull-unchanged", "06-pull-and-run",
+        "Your engine still has the image under its registry name. You pull that name. What "
+        "does docker download?",
+        (
+            "Every layer again: a pull always downloads.",
+            "Nothing: the engine already has that exact image, and docker says it is up to date.",
+            "Nothing: the pull fails because the image exists.",
+        ),
+        1,
+        lambda lab: [f"docker pull {lab.image()}"],
+        lambda lab, results, before: (
+            2 if _failed_last(results)
+            else 1 if "up to date" in results[-1].output
+            else 0
+        ),
+        "docker pull first asks the registry for the tag's digest; if the engine already has "
+        "that image, it downloads nothing (Status: Image is up to date). To see a real download "
+        "from 'another machine', the local copy must go first.",
+    ),
+    Moment(
+        "no-latest", "07-versions",
+        "Your repository has v1, v1.0.0 and v1.1.0, and no latest. Someone pulls "
+        "REGISTRY/USERNAME/my-flask-app with no tag. What do they get?",
+        (
+            "The newest version, v1.1.0.",
+            "v1, the first tag pushed.",
+            "An error: no tag means latest, and there is none.",
+        ),
+        2,
+        lambda lab: [f"docker pull {lab.registry}/{lab.username}/{APP_REPOSITORY}"],
+        lambda lab, results, before: 2 if _failed_last(results) else 0,
+        "A missing tag is always latest, never 'the newest': latest is only the tag someone "
+        "pushed last under that name. Without one, nobody gets an unnamed version by accident.",
+    ),
+    Moment(
+        "tag-moves", "07-versions",
+        "You push v1.1.0's image under the tag v1.0.0, which your repository already has. What "
+        "happens?",
+        (
+            "The registry refuses: v1.0.0 is taken.",
+            "It is accepted: v1.0.0 now names the new image.",
+            "It is accepted, and v1.0.0 keeps naming the first release.",
+        ),
+        1,
+        lambda lab: [
+            f"docker tag {lab.source('v1.1.0')} {lab.image('v1.0.0')}",
+            f"docker push {lab.image('v1.0.0')}",
+        ],
+        _moved,
+        "A tag is a name that points at a digest, and a push moves it: v1.0.0 included. "
+        "Whoever pulls v1.0.0 now gets v1.1.0's code. Only a digest names one content forever "
+        "(pull NAME@sha256:… to be sure); Docker Hub can make tags immutable only as an opt-in "
+        "repository setting.",
+        before=_v1_0_0_digest,
+        unshown="Build and push v1.1.0 first (the task above): there is no my-flask-app:v1.1.0.",
+    ),
+    Moment(
+        "logged-out", "08-public-private",
+        "You log out of your registry, then pull your own image. What happens?",
+        (
+            "It works: it is your image.",
+            "It is refused: the repository is private and you are anonymous now.",
+            "It works from the local copy, without asking the registry.",
+        ),
+        1,
+        lambda lab: [f"docker logout {lab.registry}", f"docker pull {lab.image()}"],
+        lambda lab, results, before: 1 if _failed_last(results) else 0,
+        "A pull always asks the registry, and a private repository answers only those with "
+        "access. Docker Hub says: pull access denied for NAME, repository does not exist or "
+        "may require 'docker login'. A public repository would have answered anyone.",
+    ),
+)  # fmt: skip
+
+
+def moment(name: str) -> Moment:
+    for candidate in MOMENTS:
+        if candidate.name == name:
+            return candidate
+    raise InvalidInput(
+        f"{name!r} is not a predict-then-run moment.",
+        "Use one of: " + ", ".join(m.name for m in MOMENTS) + ".",
+    )
 
 
 # --- lessons opened out of order ---------------------------------------------------------------

@@ -3,7 +3,27 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
+
+RUNNABLE = re.compile(r"`!([^`]+)`")
+"""A command in a hint: between backticks, after ``!``, exactly as it runs in a notebook cell."""
+
+
+def shell(command: str) -> str:
+    """Write ``command`` into a hint as it runs in a notebook cell: `` `!docker …` ``. Hints
+    hold either such commands, runnable where they are shown, or prose."""
+    return f"`!{command}`"
+
+
+def runnable(text: str) -> list[str]:
+    """The commands a hint holds (without the ``!``), in order."""
+    return RUNNABLE.findall(text)
+
+
+def as_html(text: str) -> str:
+    """``text`` escaped for HTML, with its `backticked` parts as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
 @dataclass(frozen=True)
@@ -55,20 +75,21 @@ class CheckResult:
             text += f"\n  hint: {self.hint}"
         return text
 
+    def _hint_html(self) -> str:
+        if not self.hint:
+            return ""
+        return f'<div style="margin-top:4px"><b>Hint:</b> {as_html(self.hint)}</div>'
+
     def _repr_html_(self) -> str:
         colour, mark = ("#1a7f37", "&#10004;") if self.passed else ("#cf222e", "&#10008;")
-        hint = (
-            f'<div style="margin-top:4px"><b>Hint:</b> {html.escape(self.hint)}</div>'
-            if self.hint
-            else ""
-        )
+        hint = self._hint_html()
         return (
             f'<div class="grader-result" data-check="{html.escape(self.name)}" '
             f'data-passed="{str(self.passed).lower()}" '
             f'style="border-left:4px solid {colour};padding:6px 10px;margin:4px 0">'
             f'<span style="color:{colour};font-weight:bold">{mark} {html.escape(self.title)}</span> '
             f"<span>({self.points:g}/{self.max_points:g})</span>"
-            f"<div>{html.escape(self.message)}</div>{hint}</div>"
+            f"<div>{as_html(self.message)}</div>{hint}</div>"
         )
 
     def __repr__(self) -> str:

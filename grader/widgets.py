@@ -23,7 +23,7 @@ from .doctor import Diagnosis, diagnose
 from .errors import CourseError
 from .infra import commands
 from .infra.commands import CommandResult
-from .result import CheckResult
+from .result import CheckResult, as_html
 
 _GREEN, _RED, _GREY = "#1a7f37", "#cf222e", "#6e7781"
 
@@ -193,28 +193,6 @@ class CommandRunner(_Shown, w.VBox):
         return result
 
 
-class LoginWidget(CommandRunner):
-    """``docker login REGISTRY -u USERNAME --password-stdin`` with the lab's access token sent on
-    standard input: the token is never typed, never shown, never in the output."""
-
-    def __init__(self, lab, **options) -> None:
-        super().__init__(
-            lessons.login_command(lab),
-            editable=False,
-            stdin=lab.token,
-            redact=(lab.token,),
-            button="Log in",
-            **options,
-        )
-        note = w.HTML(
-            '<span style="color:#57606a">Your access token (<code>lab.token</code>) is sent to '
-            "docker on standard input: it is not typed, not shown, not saved in the notebook."
-            "</span>"
-        )
-        self.children = (note, *self.children)
-        self.add_class("course-login")
-
-
 class CheckButton(_Shown, w.VBox):
     """One step's check: the verdict of ``lab.check(name, **answers)`` (shown at once) and a
     button to check again."""
@@ -248,6 +226,232 @@ class CheckButton(_Shown, w.VBox):
 
     def _on_check_button_click(self, _button) -> None:
         self.check()
+
+
+def _your_lab(lab) -> str:
+    return (
+        f'<div class="course-your-lab" style="color:#57606a">Registry <code>{lab.registry}</code>'
+        f" &middot; username <code>{html.escape(lab.username)}</code> &middot; access token: "
+        "in the file <code>{lab.token_file}</code> (send it with "
+        "<code>--password-stdin &lt; {lab.token_file}</code>; never type it)</div>"
+    )
+
+
+_ATTEMPTED: set[tuple[str, str]] = set()
+"""(username, task) pairs whose check this kernel has shown once already: from then on a failed
+check is a verdict, not the learner's turn."""
+
+
+class YourTurn(_Shown, w.VBox):
+    """A do-it step the learner does in the cell above: the goal, the lab's registry, username
+    and token file, hints revealed one at a time (a nudge, the command's shape, the answer: the
+    lab records that the answer was shown), and the check's verdict from real state.
+
+    Until the learner has tried (run this cell again, or pressed Check), a step not done yet
+    says it is the learner's turn instead of showing a failure."""
+
+    def __init__(self, lab, task: str) -> None:
+        self.lab, self.task = lab, lessons.task(task)
+        self.result: CheckResult | None = None
+        self.revealed = 0
+        """How many hints are shown (3: the answer too)."""
+        key = (lab.username, self.task.name)
+        self._tried = key in _ATTEMPTED
+        _ATTEMPTED.add(key)
+        self._hints = w.HTML()
+        self._hints.add_class("course-hints")
+        self._hint_button = w.Button(description="Hint", icon="lightbulb-o")
+        self._hint_button.add_class("course-hint")
+        self._hint_button.on_click(self._on_hint_button_click)
+        self._check_button = w.Button(description="Check", icon="check")
+        self._check_button.add_class("course-check")
+        self._check_button.on_click(self._on_check_button_click)
+        self._verdict = w.HTML()
+        self._verdict.add_class("course-verdict")
+        goal = w.HTML(
+            f'<div class="course-goal"><b>Your turn:</b> {as_html(self.task.goal)}</div>'
+            + _your_lab(lab)
+        )
+        super().__init__(
+            [goal, w.HBox([self._check_button, self._hint_button]), self._hints, self._verdict]
+        )
+        self.add_class("course-your-turn")
+        if self.task.name in lab.answers_shown:
+            self.revealed = 2
+            self.hint()
+        self.check(tried=self._tried)
+
+    def check(self, tried: bool = True) -> CheckResult:
+        """Check the step now; ``tried=False`` shows a step not done yet as the learner's turn."""
+        self.result = self.lab.check(self.task.check, **dict(self.task.answers))
+        if self.result.passed:
+            state = "passed"
+        elif tried:
+            state = "failed"
+        else:
+            state = "waiting"
+        if state == "waiting":
+            body = (
+                f'<div style="border-left:4px solid {_GREY};padding:6px 10px">'
+                "&#9998; <b>Not done yet: it is your turn.</b> Write the command in the empty "
+                "cell above and run it (Shift+Enter), then press <b>Check</b>. Stuck? "
+                "<b>Hint</b> helps, one step at a time.</div>"
+            )
+        else:
+            body = self.result._repr_html_()
+            if not self.result.passed and self.revealed < 3:
+                body = body.replace(  # the check's own hint is the answer: it waits its turn
+                    self.result._hint_html(), ""
+                )
+        self._verdict.value = f'<div data-task="{self.task.name}" data-state="{state}">{body}</div>'
+        return self.result
+
+    def hint(self) -> str:
+        """Reveal the next hint; the third is the answer (recorded in the lab)."""
+        self.revealed = min(self.revealed + 1, 3)
+        labels = ("Hint", "The command's shape (fill in the CAPITALS)", "The answer")
+        items = []
+        for level, text in enumerate(self.task.hints[: self.revealed]):
+            shown = f"<pre>{html.escape(text)}</pre>" if level else f"<span>{as_html(text)}</span>"
+            items.append(f'<div data-level="{level + 1}"><b>{labels[level]}:</b> {shown}</div>')
+        if self.revealed == 3:
+            self.lab.record_answer_shown(self.task.name)
+            items.append(
+                '<div style="color:#57606a">Write it in the cell above (the <code>{…}</code> '
+                "parts are filled in from your lab when it runs). Your lab notes that you saw "
+                "the answer.</div>"
+            )
+            self._hint_button.disabled = True
+        else:
+            self._hint_button.description = "Show the answer" if self.revealed == 2 else "Hint"
+        self._hints.value = f'<div data-revealed="{self.revealed}">{"".join(items)}</div>'
+        return self.task.hints[self.revealed - 1]
+
+    def _on_hint_button_click(self, _button) -> None:
+        self.hint()
+
+    def _on_check_button_click(self, _button) -> None:
+        self.check()
+
+
+class Predict(_Shown, w.VBox):
+    """Predict, then run: pick what you expect, run the real commands (shown, run without a
+    shell), and see what happened and why."""
+
+    def __init__(self, lab, moment: str) -> None:
+        self.lab, self.moment = lab, lessons.moment(moment)
+        self.chosen: int | None = None
+        self.happened: int | None = None
+        self.results: list[CommandResult] = []
+        self.lines: list[str] = []
+        self._thread: threading.Thread | None = None
+        self._choices = w.RadioButtons(
+            options=list(self.moment.options), value=None, layout={"width": "auto"}
+        )
+        self._choices.observe(self._on_choice, names="value")
+        self._run_button = w.Button(
+            description="Run it", icon="play", button_style="primary", disabled=True
+        )
+        self._run_button.add_class("course-run")
+        self._run_button.on_click(self._on_run_button_click)
+        self._out = w.Output(layout=w.Layout(max_height="16em", overflow="auto"))
+        self._out.add_class("course-output")
+        self._verdict = w.HTML(
+            '<div data-moment-state="waiting" style="color:#57606a">Pick what you expect, then '
+            "press <b>Run it</b>.</div>"
+        )
+        self._verdict.add_class("course-verdict")
+        commands_ = "<br>".join(
+            f"<code>{html.escape(line)}</code>" for line in self.moment.commands(lab)
+        )
+        super().__init__(
+            [
+                w.HTML(
+                    f'<div class="course-predict"><b>Predict:</b> '
+                    f"{as_html(self.moment.question)}</div>"
+                ),
+                self._choices,
+                w.HTML(f'<div style="color:#57606a">What will run:<br>{commands_}</div>'),
+                self._run_button,
+                self._out,
+                self._verdict,
+            ]
+        )
+        self.add_class("course-predict-run")
+
+    def choose(self, option: int) -> None:
+        """Pick an outcome by its index."""
+        self._choices.value = self._choices.options[option]
+
+    def _on_choice(self, change) -> None:
+        self.chosen = None if change["new"] is None else self._choices.options.index(change["new"])
+        self._run_button.disabled = self.chosen is None or self.running
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def right(self) -> bool | None:
+        """Whether the prediction matched what happened (None before running)."""
+        return None if self.happened is None else self.chosen == self.happened
+
+    def run(self) -> int | None:
+        """Run the commands now (a choice must be made first); returns what happened."""
+        self._show()
+        return self._execute()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _log(self, line: str) -> None:
+        self.lines.append(line)
+        self._out.append_stdout(line + "\n")
+
+    def _execute(self) -> int | None:
+        if self.chosen is None:
+            self._verdict.value = (
+                f'<div data-moment-state="waiting" style="color:{_RED}">Pick what you expect '
+                "first: the point is to predict.</div>"
+            )
+            return None
+        self._run_button.disabled = True
+        self._out.outputs, self.lines, self.results = (), [], []
+        try:
+            before = self.moment.before(self.lab)
+            for line in self.moment.commands(self.lab):
+                self._log(f"$ {line}")
+                result = commands.run(line, self._log, timeout=300)
+                self.results.append(result)
+                if not result.ok:
+                    break
+            self.happened = self.moment.outcome(self.lab, self.results, before)
+        except CourseError as error:
+            self._verdict.value = f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
+            return None
+        finally:
+            self._run_button.disabled = False
+        if self.happened is None:
+            self._verdict.value = (
+                f'<div data-moment-state="unshown" style="color:{_RED}">'
+                f"{as_html(self.moment.unshown)}</div>"
+            )
+            return None
+        colour = _GREEN if self.right else _RED
+        said = "You were right." if self.right else "Not what you predicted."
+        self._verdict.value = (
+            f'<div data-moment="{self.moment.name}" data-right="{str(self.right).lower()}" '
+            f'style="border-left:4px solid {colour};padding:6px 10px">'
+            f'<b style="color:{colour}">{said}</b> What happened: '
+            f"{html.escape(self.moment.options[self.happened])}<div>{as_html(self.moment.why)}"
+            "</div></div>"
+        )
+        return self.happened
+
+    def _on_run_button_click(self, _button) -> None:
+        if not self.running:
+            self._thread = _in_background(self._execute)
 
 
 class VerifyForm(_Shown, w.VBox):
@@ -370,6 +574,32 @@ class DoctorPanel(_Shown, w.VBox):
 
     def _on_again_button_click(self, _button) -> None:
         self.refresh()
+
+
+class LessonHeader(_Shown, w.VBox):
+    """A lesson's header: your lab (registry, username, token file), what the lesson builds on
+    (with a button that does what is missing), the lifecycle (lit as checks pass, live), and
+    the lessons before and after."""
+
+    def __init__(self, lab, lesson: str) -> None:
+        self.lab, self.lesson = lab, lesson
+        before, after = lessons.neighbours(lesson)
+        links = " &middot; ".join(
+            f'<a href="{name}.ipynb">{label} {name[:2]} {html.escape(title)}</a>'
+            for label, found in (("&larr;", before), ("Next: &rarr;", after))
+            if found
+            for name, title in [found]
+        )
+        self.tracker = LifecycleTracker(lab)
+        lab.listeners.append(self.tracker.refresh)
+        parts = [w.HTML(_your_lab(lab))]
+        self.catch_up = None
+        if lesson in lessons.BUILDS_ON:
+            self.catch_up = CatchUp(lab, through=lessons.BUILDS_ON[lesson])
+            parts.append(self.catch_up)
+        parts += [self.tracker, w.HTML(f'<div class="course-links">{links}</div>')]
+        super().__init__(parts)
+        self.add_class("course-lesson-header")
 
 
 class CatchUp(_Shown, w.VBox):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..errors import UnknownCheck
 from ..result import Outcome
-from . import account, login, pull, push, run, tag, verify, versioning
+from . import account, login, pull, push, rollback, run, tag, verify, versioning
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ CHECKS: tuple[Check, ...] = (
     Check("pull", "Pull the image back", 2, pull.check),
     Check("run", "Run the pulled image", 2, run.check),
     Check("versioning", "Version with real tags", 2, versioning.check),
+    Check("rollback", "Roll back to the previous version", 2, rollback.check),
 )
 
 NAMES = tuple(check.name for check in CHECKS)

@@ -9,6 +9,7 @@ from ..errors import InvalidInput
 from ..infra.engine import EngineEvent
 from ..infra.registry import Manifest, RegistryRequest
 from ..names import Reference, parse_reference
+from ..result import shell
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
 
@@ -86,7 +87,8 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
                     text,
                     f"{text} has no registry host, so `docker push` sends it to Docker Hub "
                     "(docker.io), not to the classroom registry.",
-                    f"Put the registry host in front: docker tag {want.source} {want.ref}",
+                    "Put the registry host in front: "
+                    + shell(f"docker tag {want.source} {want.ref}"),
                 )
             )
         elif ref.port == port and ref.host not in LOOPBACK_HOSTS:
@@ -96,7 +98,8 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
                     f"{text} names the registry by {ref.host}, not localhost. The engine only "
                     "talks plain HTTP to localhost and fails with 'server gave HTTP response "
                     "to HTTPS client'.",
-                    f"Use {want.registry} as the host: docker tag {want.source} {want.ref}",
+                    f"Use {want.registry} as the host: "
+                    + shell(f"docker tag {want.source} {want.ref}"),
                 )
             )
         elif ref.domain in (want.registry, f"127.0.0.1:{port}") and ref.namespace != want.username:
@@ -106,7 +109,7 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
                     f"{text} is in the namespace {ref.namespace or '(none)'!r}, not your "
                     f"username {want.username!r}. A registry only lets you push under your "
                     "own name.",
-                    f"Tag it under your username: docker tag {want.source} {want.ref}",
+                    "Tag it under your username: " + shell(f"docker tag {want.source} {want.ref}"),
                 )
             )
         elif ref.domain == want.registry and ref.path == want.path and ref.tag == "latest":
@@ -114,7 +117,7 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
                 Misnaming(
                     text,
                     f"{text} uses the tag 'latest' instead of {want.tag!r}.",
-                    f"Tag the version: docker tag {want.source} {want.ref}",
+                    "Tag the version: " + shell(f"docker tag {want.source} {want.ref}"),
                 )
             )
     return found

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from ..infra.dockerconfig import CredentialProblem
-from ..result import Outcome, failed, passed
+from ..result import Outcome, failed, passed, shell
 from .evidence import wrong_secret_attempts
 
 
 def check(lab) -> Outcome:
-    login = f"echo $TOKEN | docker login {lab.registry} -u {lab.username} --password-stdin"
-    hint = f"Log in with your access token (lab.token) on standard input: {login}"
+    hint = "Log in with your access token on standard input: " + login_command(lab)
     credential = lab.config.credential(lab.registry, helpers=not lab.grading)
     if isinstance(credential, CredentialProblem):
         return failed(f"Your Docker configuration cannot be read: {credential.reason}.", hint)
@@ -26,8 +25,8 @@ def check(lab) -> Outcome:
         if elsewhere:
             return failed(
                 f"You logged in, but into {elsewhere}, which this lab does not use.",
-                f"Run docker login in the notebook (with !) or first run "
-                f"`export DOCKER_CONFIG={lab.config.directory}` in your terminal. {hint}",
+                "Log in from the notebook, where the lab's configuration is in effect: "
+                + login_command(lab),
             )
         return failed(f"You are not logged in to {lab.registry}.", hint)
     if credential.username != lab.username:
@@ -54,3 +53,11 @@ def _credential_elsewhere(lab) -> str | None:
         if lab.registry in config.registries():
             return str(config.path)
     return None
+
+
+def login_command(lab) -> str:
+    """``docker login`` as a learner writes it in a notebook cell: the token goes on standard
+    input from the lab's token file (``{lab.token_file}`` is filled in where it runs)."""
+    return shell(
+        f"docker login {lab.registry} -u {lab.username} --password-stdin < {{lab.token_file}}"
+    )

@@ -13,19 +13,20 @@ remaining local name served.
 
 from __future__ import annotations
 
-from ..result import Outcome, failed, passed
+from ..result import Outcome, failed, passed, shell
 from .evidence import denied, last_push_ns, removed_then_pulled, target
+from .login import login_command
 
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     want = target(lab, repository, tag)
-    pull = f"docker pull {want.ref}"
-    fresh = f"docker rmi {want.ref} {want.source} && {pull}"
+    pull = shell(f"docker pull {want.ref}")
+    fresh = shell(f"docker rmi {want.ref} {want.source}") + ", then " + pull
     manifest = lab.hub.manifest(want.path, want.tag)
     if manifest is None:
         return failed(
             f"The registry has no {want.path}:{want.tag}, so there is nothing to pull.",
-            f"Push it first: docker push {want.ref}",
+            "Push it first: " + shell(f"docker push {want.ref}"),
         )
     requests = lab.requests()
     pushed_ns, events = last_push_ns(lab, requests, want)
@@ -51,7 +52,7 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
         if refused:
             return failed(
                 "The registry refused your pull: not logged in, or the wrong credential.",
-                f"Log in with your access token, then: {pull}",
+                f"Log in with your access token ({login_command(lab)}), then: {pull}",
             )
         return failed(
             f"The registry's log shows no pull of {want.path}:{want.tag} since you pushed it.",

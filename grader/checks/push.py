@@ -3,13 +3,14 @@ image ID on the classic image store; the index's or manifest's digest is on the 
 
 from __future__ import annotations
 
-from ..result import Outcome, failed, passed
+from ..result import Outcome, failed, passed, shell
 from .evidence import denied, image_id_of, misnamings, target
+from .login import login_command
 
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     want = target(lab, repository, tag)
-    command = f"docker push {want.ref}"
+    command = shell(f"docker push {want.ref}")
     manifest = lab.hub.manifest(want.path, want.tag)
     # What should have been pushed: the app image itself, else (removed since) the tagged copy.
     name = want.source if lab.engine.image(want.source) else want.ref
@@ -27,7 +28,9 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
         return failed(
             f"The registry's {want.path}:{want.tag} is image {theirs[7:19]}, but "
             f"your {name} is {local.id[7:19]}: what you pushed is not your app's image.",
-            f"Tag the right image and push again: docker tag {want.source} {want.ref} && {command}",
+            "Tag the right image and push again: "
+            + shell(f"docker tag {want.source} {want.ref}")
+            + f", then {command}",
             registry_image=theirs,
             local_image=local.id,
         )
@@ -41,13 +44,12 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
         if who:
             return failed(
                 f"The registry refused your push: the credential for {who!r} is wrong.",
-                f"Log in again with your access token (lab.token), then: {command}",
+                f"Log in again with your access token ({login_command(lab)}), then: {command}",
             )
         return failed(
             "The registry refused your push: no credential was sent (denied: requested "
             "access to the resource is denied).",
-            f"Log in first: echo $TOKEN | docker login {want.registry} -u {want.username} "
-            f"--password-stdin, then: {command}",
+            f"Log in first ({login_command(lab)}), then: {command}",
         )
     tags = lab.hub.tags(want.path)
     partial = _pulled_part_of_an_index(lab, want, tags)
@@ -56,7 +58,9 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
     if tags and "latest" in tags and want.tag not in tags:
         return failed(
             f"The registry has {want.path}:latest but not :{want.tag}: you pushed 'latest'.",
-            f"Tag and push the version: docker tag {want.source} {want.ref} && {command}",
+            "Tag and push the version: "
+            + shell(f"docker tag {want.source} {want.ref}")
+            + f", then {command}",
         )
     others = [
         repo
@@ -67,13 +71,15 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
         return failed(
             f"The registry has {', '.join(others)}, not {want.path}: the namespace must be your "
             f"username {want.username!r}.",
-            f"Tag under your username and push: docker tag {want.source} {want.ref} && {command}",
+            "Tag under your username and push: "
+            + shell(f"docker tag {want.source} {want.ref}")
+            + f", then {command}",
         )
     mistakes = misnamings(lab, want)
     if mistakes:
         return failed(
             "Nothing reached the classroom registry. " + mistakes[0].problem,
-            mistakes[0].hint + f" && {command}",
+            mistakes[0].hint + f", then {command}",
         )
     if tags:
         return failed(
@@ -83,7 +89,7 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
     if lab.engine.image(want.ref) is None:
         return failed(
             f"Nothing was pushed, and {want.ref} is not tagged locally.",
-            f"Tag it first: docker tag {want.source} {want.ref}, then: {command}",
+            "Tag it first: " + shell(f"docker tag {want.source} {want.ref}") + f", then {command}",
         )
     return failed(f"The registry has no {want.path}:{want.tag} yet.", f"Push it: {command}")
 
@@ -105,10 +111,12 @@ def _pulled_part_of_an_index(lab, want, tags: list[str]) -> Outcome | None:
             f"a pull fetches your platform's image ({other.platform}), not the index's "
             "attestation, and `docker push` of an index needs every part, so it stopped with "
             "'missing content: … not found'. The registry has all of it already.",
-            f"Give it the new tag in the registry itself: docker buildx imagetools create -t "
-            f"{want.ref} {source}  (Docker 28 and later can instead push your platform's image "
-            f"alone: docker push --platform {other.platform} {want.ref}, under a digest of its "
-            "own.)",
+            "Give it the new tag in the registry itself: "
+            + shell(f"docker buildx imagetools create -t {want.ref} {source}")
+            + " (Docker 28 and later can instead push your platform's image alone, under a "
+            "digest of its own: "
+            + shell(f"docker push --platform {other.platform} {want.ref}")
+            + ")",
             index=other.digest,
             source=source,
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from ..infra.net import APP_PORT, app_port
-from ..result import Outcome, failed, passed
+from ..result import Outcome, failed, passed, shell
 from .evidence import target
 
 PAGE_MARK = "my-flask-app"
@@ -14,11 +14,12 @@ PAGE_MARK = "my-flask-app"
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     want = target(lab, repository, tag)
-    command = f"docker run -d -p {app_port()}:{APP_PORT} {want.ref}"
+    command = shell(f"docker run -d -p {app_port()}:{APP_PORT} {want.ref}")
     image = lab.engine.image(want.ref)
     if image is None:
         return failed(
-            f"{want.ref} is not in your engine.", f"Pull it first: docker pull {want.ref}"
+            f"{want.ref} is not in your engine.",
+            "Pull it first: " + shell(f"docker pull {want.ref}"),
         )
     containers = [c for c in lab.engine.containers(all=True) if c.image_id == image.id]
     ours = [c for c in containers if c.image_ref == want.ref]
@@ -64,5 +65,5 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     return failed(
         f"Container {container.name} publishes port {APP_PORT} on {host_port}, but a GET there "
         f"{what} instead of the app's page.",
-        f"Look at its output: docker logs {container.name}",
+        "Look at its output: " + shell(f"docker logs {container.name}"),
     )

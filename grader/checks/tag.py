@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ..result import Outcome, failed, passed
+from ..infra.images import asset
+from ..result import Outcome, failed, passed, shell
 from .evidence import misnamings, target
 
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     want = target(lab, repository, tag)
-    command = f"docker tag {want.source} {want.ref}"
+    command = shell(f"docker tag {want.source} {want.ref}")
     tagged = lab.engine.image(want.ref)
     source = lab.engine.image(want.source)
     if tagged is None:
@@ -19,7 +20,11 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
         if source is None:
             return failed(
                 f"Neither {want.ref} nor {want.source} is in your Docker engine.",
-                f"Build the app first (docker build -t {want.source} .), then: {command}",
+                "Build the app first: "
+                + shell(
+                    f"docker build -t {want.source} --build-arg BASE_IMAGE={lab.images.base} {asset('my-flask-app')}"
+                )
+                + f", then {command}",
             )
         return failed(f"Your engine has no image named {want.ref}.", f"Tag it: {command}")
     if source is not None and tagged.id != source.id:

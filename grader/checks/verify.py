@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..result import Outcome, failed, passed
+from ..result import Outcome, failed, passed, shell
 from .evidence import human_size, target
 
 _SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgG]i?[bB]|[bB])?\s*")
@@ -21,7 +21,7 @@ def check(
     if manifest is None:
         return failed(
             f"The registry has no {want.path}:{want.tag} to verify.",
-            f"Push it first: docker push {want.ref}",
+            "Push it first: " + shell(f"docker push {want.ref}"),
         )
     how = "lab.check('verify', digest='sha256:…', size='… MB')"
     if digest is None or size is None:

@@ -4,7 +4,7 @@ same digest, and no latest."""
 from __future__ import annotations
 
 from ..names import is_semver_tag, semver_key
-from ..result import Outcome, failed, passed
+from ..result import Outcome, failed, passed, shell
 from .evidence import target
 
 
@@ -13,7 +13,8 @@ def check(lab, repository: str = "my-flask-app") -> Outcome:
     tags = lab.hub.tags(want.path)
     if not tags:
         return failed(
-            f"The registry has no {want.path} yet.", f"Push your versions: docker push {want.ref}"
+            f"The registry has no {want.path} yet.",
+            "Push your versions: " + shell(f"docker push {want.ref}"),
         )
     digests = {}
     for tag in tags:
@@ -34,8 +35,11 @@ def check(lab, repository: str = "my-flask-app") -> Outcome:
         return failed(
             f"{want.path} has {len(versions)} semantic-version tag(s) ({listing}); you need two "
             "releases, e.g. v1.0.0 and v1.1.0.",
-            f"Tag and push v1.0.0, then change the app, build it as v1.1.0 and push that too: "
-            f"docker tag {want.source} {want.registry}/{want.path}:v1.0.0",
+            "Tag and push v1.0.0 ("
+            + shell(f"docker tag {want.source} {want.registry}/{want.path}:v1.0.0")
+            + ", then "
+            + shell(f"docker push {want.registry}/{want.path}:v1.0.0")
+            + "), then change the app, build it as v1.1.0 and push that too.",
             tags=sorted(digests),
         )
     if len({digests[t] for t in versions}) < 2:
@@ -48,7 +52,10 @@ def check(lab, repository: str = "my-flask-app") -> Outcome:
     if "v1" not in digests or "v1.0.0" not in digests or digests["v1"] != digests["v1.0.0"]:
         return failed(
             f"v1 and v1.0.0 must name the same image ({listing}).",
-            f"docker tag {want.source} {want.registry}/{want.path}:v1.0.0 and push it.",
+            "Point v1.0.0 at v1's image again: "
+            + shell(f"docker tag {want.source} {want.registry}/{want.path}:v1.0.0")
+            + ", then "
+            + shell(f"docker push {want.registry}/{want.path}:v1.0.0"),
             tags=sorted(digests),
         )
     return passed(

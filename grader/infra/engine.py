@@ -73,7 +73,9 @@ class EngineEvent:
     actor: str
     """The image ID, or a reference for pull and push events, or a container ID."""
     name: str
-    """The ``name`` attribute: the reference an image event concerns."""
+    """The ``name`` attribute: the reference an image event concerns, a container's name."""
+    image: str = ""
+    """A container event's ``image`` attribute: the reference it was started from."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,7 @@ class Engine:
                         action=event.get("Action", ""),
                         actor=actor.get("ID", ""),
                         name=(actor.get("Attributes") or {}).get("name", ""),
+                        image=(actor.get("Attributes") or {}).get("image", ""),
                     )
                 )
         return found
