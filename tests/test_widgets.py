@@ -3,7 +3,6 @@ against the real engine, registry and docker CLI. What they show is read from th
 
 from __future__ import annotations
 
-import base64
 import json
 import subprocess
 import sys
@@ -23,9 +22,10 @@ from grader.widgets import (
     DoctorPanel,
     HubView,
     LifecycleTracker,
-    LoginWidget,
+    Predict,
     Quiz,
     VerifyForm,
+    YourTurn,
 )
 from tests.learners import learner_lab, pushed
 
@@ -111,21 +111,83 @@ def test_an_edited_command_is_what_runs():
     assert runner.result.argv[-1] == "{{.Client.Arch}}"
 
 
-# --- login ---------------------------------------------------------------------------------------
+# --- the learner's turn ----------------------------------------------------------------------------
 
 
-def test_the_login_widget_sends_the_token_on_standard_input_and_never_shows_it(lab):
-    commands.run(f"docker logout {lab.registry}")
-    assert not lab.check("login").passed
-    login = LoginWidget(lab)
-    login.run()
-    assert login.result.ok and "Login Succeeded" in login.output
-    assert lab.check("login").passed
-    assert login.command == f"docker login {lab.registry} -u {lab.username} --password-stdin"
-    encoded = base64.b64encode(f"{lab.username}:{lab.token}".encode()).decode()
-    shown = state_text(login) + login.output + login.command
-    assert lab.token not in shown and encoded not in shown
-    assert login._command.disabled  # the command cannot be edited into something else
+def test_your_turn_waits_for_the_learner_then_gives_the_verdict_with_hints_step_by_step():
+    with learner_lab("lessonst") as fresh:
+        turn = YourTurn(fresh, "tag")
+        assert 'data-task="tag" data-state="waiting"' in turn._verdict.value
+        assert "it is your turn" in turn._verdict.value and not turn.result.passed
+        assert fresh.registry in state_text(turn) and "{lab.token_file}" in state_text(turn)
+
+        turn._check_button.click()  # pressed Check without doing it: now a verdict
+        assert 'data-state="failed"' in turn._verdict.value
+        assert turn.result.message in turn._verdict.value  # what the check saw
+        assert "Hint:" not in turn._verdict.value  # the check's own hint is the answer: later
+
+        shown = [turn.hint(), turn.hint()]
+        assert shown == [turn.task.nudge, turn.task.shape] and "tag" not in fresh.answers_shown
+        assert 'data-revealed="2"' in turn._hints.value
+        turn._hint_button.click()
+        assert turn.revealed == 3 and turn._hint_button.disabled
+        assert fresh.answers_shown == ["tag"]  # the lab notes that the answer was shown
+        assert "{lab.registry}/{lab.username}/my-flask-app:v1" in turn._hints.value
+        turn.check()
+        assert "Hint:" in turn._verdict.value  # with the answer out, the check's hint shows too
+
+        commands.run(f"docker tag my-flask-app:v1 {fresh.image()}")
+        turn._check_button.click()
+        assert turn.result.passed and 'data-state="passed"' in turn._verdict.value
+
+        again = YourTurn(fresh, "tag")  # the cell run again: the answer stays revealed
+        assert again.revealed == 3 and again.result.passed
+
+
+def test_your_turn_after_a_try_shows_a_failure_not_the_learners_turn():
+    with learner_lab("lessonsu") as fresh:
+        YourTurn(fresh, "push")
+        tried = YourTurn(fresh, "push")  # the cell run a second time, after a try
+        assert 'data-state="failed"' in tried._verdict.value
+
+
+# --- predict, then run ------------------------------------------------------------------------------
+
+
+WRONG = {"short-name": 0, "pull-unchanged": 0, "no-latest": 0, "logged-out": 0, "tag-moves": 0}
+
+
+@pytest.mark.parametrize("moment", sorted(WRONG))
+@pytest.mark.parametrize("prediction", ["right", "wrong"])
+def test_a_prediction_is_marked_by_what_the_real_commands_did(lab, moment, prediction):
+    pushed(lab)
+    if moment == "tag-moves":  # a second release to push over v1.0.0, and v1.0.0 itself
+        lab.engine.build(
+            str(lessons.app_folder(lab, "widgets-v1.1.0")), "my-flask-app:v1.1.0",
+            {"BASE_IMAGE": lab.images.base, "APP_VERSION": "v1.1.0"},
+        )  # fmt: skip
+        for line in (f"docker tag my-flask-app:v1 {lab.image('v1.0.0')}",
+                     f"docker push {lab.image('v1.0.0')}"):  # fmt: skip
+            assert commands.run(line).ok
+    predict = Predict(lab, moment)
+    assert predict._run_button.disabled  # nothing runs before a prediction
+    assert predict.run() is None and "Pick what you expect first" in predict._verdict.value
+    right = predict.moment.right
+    predict.choose(right if prediction == "right" else WRONG[moment])
+    assert not predict._run_button.disabled
+    predict._run_button.click()
+    predict.wait(300)
+    assert predict.happened == right  # the real outcome, read from what the commands did
+    assert predict.right is (prediction == "right")
+    verdict = predict._verdict.value
+    assert f'data-right="{str(prediction == "right").lower()}"' in verdict
+    assert ("You were right." in verdict) is (prediction == "right")
+    assert predict.moment.why.split(":")[0] in verdict.replace("<code>", "").replace("</code>", "")
+    assert predict.lines[0] == f"$ {predict.moment.commands(lab)[0]}"
+    if moment == "logged-out":
+        assert not lab.check("login").passed
+        login = lessons.login_command(lab)
+        assert commands.run(login, stdin=lab.token).ok
 
 
 # --- checks, the hub, the lifecycle ---------------------------------------------------------------

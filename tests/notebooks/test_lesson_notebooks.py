@@ -1,7 +1,8 @@
 """The lesson notebooks, executed top to bottom headless (nbclient, a real kernel) against the
-real engine and registry: in order 00..08 by one learner, every do-it cell running its real
-command and every check passing; one opened out of order; the welcome with no engine; and the
-committed files themselves."""
+real engine and registry: in order 00..09 by one learner who types the commands
+(``typed.json``), every check passing; in order by a learner who only presses Run All, nothing
+passing and every step waiting for them; one opened out of order; the welcome with no engine;
+and the committed files themselves."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import Lab, enginetexts
+from grader import Lab, enginetexts, lessons
 from grader.infra.engine import ENGINE_FIX
-from tests.notebooks.executed import LESSONS, NOTEBOOKS, execute
+from tests.notebooks.executed import LESSONS, NOTEBOOKS, TYPED, execute
 
 LEARNER = "lessons1"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -29,16 +30,20 @@ CHECKS = {
     "04-push": {"push"},
     "05-verify": {"verify"},
     "06-pull-and-run": {"pull", "run"},
-    "07-versioning": {"versioning", "login"},
-    "08-review": {"tag", "push", "pull", "run", "versioning"},
+    "07-versions": {"push", "versioning", "run", "rollback"},
+    "08-public-private": {"login"},
+    "09-review": {"tag", "push", "pull", "run", "versioning"},
 }
+ACTIONS = {"login", "tag", "push", "pull", "run", "versioning", "rollback"}
+"""The checks only the learner's own commands can pass."""
 
 
 # --- the committed files ----------------------------------------------------------------------------
 
 
-def test_the_lessons_are_the_nine_notebooks_listed():
+def test_the_lessons_are_the_ten_notebooks_listed():
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == list(LESSONS)
+    assert len(LESSONS) == 10
 
 
 @pytest.mark.parametrize("name", LESSONS)
@@ -52,11 +57,52 @@ def test_a_committed_lesson_has_no_outputs_and_no_execution_counts(name):
     assert "widgets" not in notebook.metadata, f"{name} keeps widget state"
 
 
-@pytest.mark.parametrize("name", LESSONS[1:])
-def test_every_lesson_starts_the_learners_own_lab(name):
-    source = (NOTEBOOKS / f"{name}.ipynb").read_text()
-    assert 'os.environ.get(\\"COURSE_USERNAME\\", \\"john123\\")' in source
-    assert "Lab.start(username=USERNAME, persistent=True)" in source
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_lesson_starts_the_learners_own_lab_in_one_short_cell(name):
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    setup = [c.source for c in notebook.cells if f'begin("{name}")' in c.source]
+    assert len(setup) == 1 and len(setup[0].splitlines()) <= 8
+    assert "Lab.start(" not in nbformat.writes(notebook)  # begin() does it, and the header
+
+
+def turn_cells(name: str) -> dict[str, str]:
+    """``{task: the source of the empty cell the learner writes it in}`` for one lesson."""
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    cells = {cell.id: cell.source for cell in notebook.cells}
+    found = {}
+    for cell in notebook.cells:
+        if cell.source.startswith("YourTurn(lab, "):
+            task = cell.source.split('"')[1]
+            found[task] = cells[f"turn-{task}".replace(".", "-")]
+    return found
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_task_is_an_empty_cell_for_the_learner_then_its_check(name):
+    turns = turn_cells(name)
+    assert sorted(turns) == sorted(t.name for t in lessons.TASKS if t.lesson == name)
+    for task, source in turns.items():
+        assert all(line.startswith("#") for line in source.splitlines()), f"{task}: {source!r}"
+
+
+@pytest.mark.parametrize("task", lessons.TASKS, ids=lambda t: t.name)
+def test_every_answer_is_what_the_typing_learner_runs(task):
+    """The answer a hint reveals is exactly what the typing learner's run executes (and passes
+    with), so every answer runs as shown where it is shown."""
+    typed = TYPED[task.lesson][f"turn-{task.name}".replace(".", "-")]
+    assert typed == task.answer
+    assert all(line.startswith(("!docker ", "deployed = !docker ")) for line in typed.splitlines())
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_no_lesson_runs_a_step_for_the_learner(name):
+    """Outside the learner's own cells, no code cell runs a docker command that changes state."""
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or cell.id.startswith("turn-"):
+            continue
+        for word in ("login", "tag", "push", "pull", "run", "rmi", "rm", "build", "logout"):
+            assert f"docker {word} " not in cell.source, f"{name}: {cell.source[:80]!r}"
 
 
 # --- the whole course, in order, by one learner --------------------------------------------------------
@@ -64,8 +110,8 @@ def test_every_lesson_starts_the_learners_own_lab(name):
 
 @pytest.fixture(scope="module")
 def course():
-    """Every lesson executed in order by one learner (reset before and after), with how long
-    each took; and the learner's lab as it is at the end."""
+    """Every lesson executed in order by one learner who types the commands (reset before and
+    after), with how long each took; and the learner's lab as it is at the end."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COURSE_USERNAME", LEARNER)
         Lab.reset(LEARNER)
@@ -73,7 +119,7 @@ def course():
         try:
             for name in LESSONS:
                 started = time.perf_counter()
-                executed[name] = execute(name)
+                executed[name] = execute(name, typed=TYPED.get(name, {}))
                 seconds[name] = time.perf_counter() - started
             lab = Lab.start(username=LEARNER, persistent=True)
             try:
@@ -81,6 +127,7 @@ def course():
                     "token": lab.token,
                     "username": lab.username,
                     "progress": dict(lab.progress),
+                    "answers_shown": list(lab.answers_shown),
                     "tags": lab.hub.tags(f"{LEARNER}/my-flask-app"),
                     "index": {
                         tag: lab.hub.manifest(f"{LEARNER}/my-flask-app", tag).is_index
@@ -98,6 +145,22 @@ def course():
             Lab.reset(LEARNER)
             for built in ("my-flask-app:v1.1.0", "my-flask-app:v2.0.0"):
                 _remove_image(built)
+
+
+@pytest.fixture(scope="module")
+def run_all_only():
+    """Every lesson executed in order by a fresh learner who types nothing and clicks nothing."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURSE_USERNAME", "lessons3")
+        Lab.reset("lessons3")
+        try:
+            executed = {name: execute(name) for name in LESSONS}
+            lab = Lab.start(username="lessons3", persistent=True)
+            progress = dict(lab.progress)
+            lab.stop()
+            yield executed, progress
+        finally:
+            Lab.reset("lessons3")
 
 
 def _remove_image(ref: str) -> None:
@@ -118,29 +181,51 @@ def test_each_lesson_runs_top_to_bottom_and_every_check_in_it_passes(course, nam
     assert set(verdicts) == CHECKS[name]
     failed = [check for check, passed in verdicts.items() if not all(passed)]
     assert failed == [], f"{name}: {failed} did not pass"
-    if name not in ("00-welcome", "01-account"):  # lessons in order have nothing to catch up
+    if name in lessons.BUILDS_ON:  # lessons in order have nothing to catch up
         assert lesson.shows('data-missing=""')
+    for task in turn_cells(name):
+        assert lesson.shows(f'data-task="{task}" data-state="passed"'), task
+    for moment in (m.name for m in lessons.MOMENTS if m.lesson == name):
+        assert lesson.shows(f'data-moment="{moment}" data-right="true"'), moment
 
 
 @pytest.mark.docker
 @pytest.mark.slow
-def test_the_do_it_cells_ran_the_real_commands(course):
+@pytest.mark.parametrize("name", LESSONS)
+def test_run_all_alone_passes_no_step_and_every_step_waits_for_the_learner(run_all_only, name):
+    executed, progress = run_all_only
+    lesson = executed[name]
+    assert lesson.errors == [] and not lesson.shows("Traceback")
+    passed = {check for check, results in lesson.verdicts().items() if any(results)}
+    assert passed & ACTIONS == set(), f"{name} passed {passed & ACTIONS} with no input"
+    for task in turn_cells(name):
+        assert lesson.shows(f'data-task="{task}" data-state="waiting"'), task
+        assert lesson.shows("it is your turn")
+    if any(m.lesson == name for m in lessons.MOMENTS):
+        assert lesson.shows('data-moment-state="waiting"') and not lesson.shows("data-right=")
+    assert {check for check, done in progress.items() if done} <= {"account"}
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_learners_commands_ran_for_real(course):
     executed, end = course
     login = executed["02-login"]
-    assert login.shows("`$DOCKER_TOKEN` is a shell variable")  # refused, with the reason
     assert login.shows("401 Unauthorized") and login.shows("Login Succeeded")
     push = executed["04-push"]
+    assert push.shows("docker.io/library/my-flask-app")  # the short name aims at Docker Hub
     assert push.shows(": Pushed") and push.shows("v1: digest: sha256:")
     assert push.shows(": Layer already exists")
     assert executed["05-verify"].shows(f"/{end['username']}/my-flask-app@sha256:")
     pull = executed["06-pull-and-run"]
+    assert pull.shows("Image is up to date")  # the prediction's pull, before the removal
     assert pull.shows("Status: Downloaded newer image") and pull.shows("Digest: sha256:")
     assert pull.shows("Hello from my-flask-app")
-    versions = executed["07-versioning"]
-    assert versions.shows("Version v1.1.0.") and versions.shows("Version v1.")
-    review = executed["08-review"]
+    versions = executed["07-versions"]
+    assert versions.shows("Version v1.")  # after the rollback: the first release's page
+    review = executed["09-review"]
     assert review.shows("Hello again from my-flask-app") and review.shows("Version v2.0.0.")
-    assert 1 in login.exit_statuses() and all(s == 0 for s in push.exit_statuses())
+    assert end["answers_shown"] == []  # the typing learner never needed the answer
 
 
 # Where each lesson shows a paragraph that differs between engines (grader.enginetexts).
@@ -149,7 +234,8 @@ ENGINE_TEXTS = {
     "04-push": ["push-lines", "repush"],
     "05-verify": ["sizes", "repodigests"],
     "06-pull-and-run": ["pull-lines"],
-    "07-versioning": ["build-index", "missing-tag", "logged-out-pull"],
+    "07-versions": ["build-index", "missing-tag"],
+    "08-public-private": ["logged-out-pull"],
 }
 
 
@@ -179,7 +265,7 @@ def test_after_the_course_every_step_has_passed_and_the_versions_are_published(c
     _, end = course
     assert end["progress"] == {
         "account": True, "login": True, "tag": True, "push": True, "verify": True,
-        "pull": True, "run": True, "versioning": True,
+        "pull": True, "run": True, "versioning": True, "rollback": True,
     }  # fmt: skip
     assert end["tags"] == ["v1", "v1.0.0", "v1.1.0", "v2.0.0"]
 
@@ -212,7 +298,8 @@ def test_a_lesson_opened_out_of_order_says_which_steps_are_missing(monkeypatch):
     assert lesson.shows('data-missing="login tag"')
     assert lesson.shows("(lesson 02-login)") and lesson.shows("(lesson 03-tag)")
     assert lesson.shows("Do those lessons first, or let the button below do the missing steps")
-    assert lesson.verdicts() == {"push": [False]}
+    assert lesson.verdicts() == {}  # the push is the learner's turn, not a failure
+    assert lesson.shows('data-task="push" data-state="waiting"')
 
 
 def test_the_welcome_without_an_engine_shows_the_fix_and_no_traceback(monkeypatch, tmp_path):
