@@ -237,6 +237,19 @@ def _your_lab(lab) -> str:
     )
 
 
+def _ran_code_just_before() -> bool:
+    """Whether the cell this kernel ran just before the current one held code (not only
+    comments): the learner's own cell above a step, typed and run."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    inputs = shell.user_ns.get("In", []) if shell is not None else []
+    if len(inputs) < 2:
+        return False
+    lines = (line.strip() for line in inputs[-2].splitlines())
+    return any(line and not line.startswith("#") for line in lines)
+
+
 _ATTEMPTED: set[tuple[str, str]] = set()
 """(username, task) pairs whose check this kernel has shown once already: from then on a failed
 check is a verdict, not the learner's turn."""
@@ -256,7 +269,7 @@ class YourTurn(_Shown, w.VBox):
         self.revealed = 0
         """How many hints are shown (3: the answer too)."""
         key = (lab.username, self.task.name)
-        self._tried = key in _ATTEMPTED
+        self._tried = key in _ATTEMPTED or _ran_code_just_before()
         _ATTEMPTED.add(key)
         self._hints = w.HTML()
         self._hints.add_class("course-hints")

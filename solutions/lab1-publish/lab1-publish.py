@@ -40,13 +40,13 @@ print(f"Your registry: {lab.registry}   your image: {lab.source()}")
 # %% [markdown] nbgrader={"grade": false, "grade_id": "login-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 1. Log in with your access token
 #
-# Your access token is `lab.token`. Never type it into a command: send it on standard input
-# with `--password-stdin`. (In a notebook, `!` runs a shell command and `{...}` puts a Python
-# value into it.)
+# Your access token is in the file `lab.token_file`. Never type it into a command: send it on
+# standard input with `--password-stdin < {lab.token_file}`. (In a notebook, `!` runs a shell
+# command and `{...}` puts a Python value into it, as in the lessons.)
 
 # %% nbgrader={"grade": false, "grade_id": "answer-login", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-# !echo "{lab.token}" | docker login {lab.registry} -u {lab.username} --password-stdin
+# !docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "check-login", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}

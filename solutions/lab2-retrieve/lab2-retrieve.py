@@ -44,18 +44,26 @@ print(f"Your registry: {lab.registry}   your image: {lab.source()}")
 
 # %% nbgrader={"grade": false, "grade_id": "answer-publish", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-# !echo "{lab.token}" | docker login {lab.registry} -u {lab.username} --password-stdin
+# !docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}
 # !docker tag {lab.source()} {lab.registry}/{lab.username}/my-flask-app:v1
 # !docker push {lab.registry}/{lab.username}/my-flask-app:v1
 ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-publish", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# verify: push
+lab.check("push")
+### BEGIN HIDDEN TESTS
+assert lab.check("push").passed
+### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "verify-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 1. Verify: what does the hub show?
 #
 # Docker Hub shows a pushed tag's **digest** (the `v1: digest: sha256:…` line of `docker push`) and
-# its **compressed size** (the sum of its layers). State both for your `v1`, read with docker
-# commands: `docker inspect` gives the digest your engine recorded, `docker manifest inspect
-# --insecure --verbose IMAGE` the manifest with its layers' sizes. (Built with BuildKit on the
+# its **compressed size** (the sum of its layers). State both for your `v1`, read with the docker
+# commands of lesson 05: `docker image inspect` gives the digest your engine recorded (its
+# `RepoDigests`), `docker manifest inspect --insecure --verbose IMAGE` the manifest with its
+# layers' sizes, as JSON you capture with `name = !command`. (Built with BuildKit on the
 # containerd image store, a tag names an *image index*: the command then lists your platform's
 # image and an attestation whose platform is `unknown`; the size is your image's.) Set `DIGEST`
 # (a string) and `SIZE` (bytes, or a string such as `"69.1 MB"`).
@@ -69,10 +77,10 @@ print(f"Your registry: {lab.registry}   your image: {lab.source()}")
 import json
 
 image = f"{lab.registry}/{lab.username}/my-flask-app:v1"
-# recorded = !docker inspect --format "{{{{index .RepoDigests 0}}}}" {image}
-DIGEST = recorded[0].split("@")[1]
+# inspected = !docker image inspect {image}
+DIGEST = json.loads(inspected.n)[0]["RepoDigests"][0].split("@")[1]
 # manifest_lines = !docker manifest inspect --insecure --verbose {image}
-entries = json.loads("\n".join(manifest_lines))
+entries = json.loads(manifest_lines.n)
 entries = entries if isinstance(entries, list) else [entries]  # an index lists several
 mine = next(e for e in entries if e["Descriptor"]["platform"]["os"] != "unknown")
 layers = (mine.get("OCIManifest") or mine["SchemaV2Manifest"])["layers"]

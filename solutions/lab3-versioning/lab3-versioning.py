@@ -44,7 +44,7 @@ print(f"Your registry: {lab.registry}   your image: {lab.source()}")
 
 # %% nbgrader={"grade": false, "grade_id": "answer-release", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-# !echo "{lab.token}" | docker login {lab.registry} -u {lab.username} --password-stdin
+# !docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}
 repo = f"{lab.registry}/{lab.username}/my-flask-app"
 # !docker tag {lab.source()} {repo}:v1
 # !docker tag {lab.source()} {repo}:v1.0.0

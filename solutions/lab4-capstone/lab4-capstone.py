@@ -16,7 +16,8 @@
 # # Lab 4: Capstone, the whole lifecycle from a changed app
 #
 # Build -> Tag -> Push -> Pull -> Run, with real versions: publish the app as `v1` and `v1.0.0`,
-# change it, publish the change as `v1.1.0`, then pull `v1.1.0` back and run it.
+# change it, publish the change as `v1.1.0`, pull `v1.1.0` back and run it, then roll back to
+# `v1.0.0`.
 #
 # Each answer is the docker command you would type; the grader looks at what your commands did
 # (the registry's manifests, its request log, your engine's images and containers), never at the
@@ -41,7 +42,7 @@ print(f"Your registry: {lab.registry}   your image: {lab.source()}")
 
 # %% nbgrader={"grade": false, "grade_id": "answer-login", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-# !echo "{lab.token}" | docker login {lab.registry} -u {lab.username} --password-stdin
+# !docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "check-login", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
@@ -128,11 +129,12 @@ assert lab.check("pull", tag="v1.1.0").passed
 # %% [markdown] nbgrader={"grade": false, "grade_id": "run-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 6. Run `v1.1.0`
 #
-# Detached, by its registry name, with container port 5000 published (`-p 5000`).
+# Detached, by its registry name, with container port 5000 published (`-p 5000`). Keep what
+# `docker run` prints (the container's ID) in a variable, as lesson 07 did: `deployed = !docker …`.
 
 # %% nbgrader={"grade": false, "grade_id": "answer-run", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-# !docker run -d -p 5000 {repo}:v1.1.0
+# deployed = !docker run -d -p 5000 {repo}:v1.1.0
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "check-run-v1-1-0", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
@@ -142,17 +144,25 @@ lab.check("run", tag="v1.1.0")
 assert lab.check("run", tag="v1.1.0").passed
 ### END HIDDEN TESTS
 
-# %% [markdown] nbgrader={"grade": false, "grade_id": "versioning-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 7. Your repository now holds real versions
+# %% [markdown] nbgrader={"grade": false, "grade_id": "rollback-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. Roll back
 #
-# Nothing to do: the check looks at the tags you pushed (`v1` = `v1.0.0`, `v1.1.0` differs, no
-# `latest`).
+# `v1.1.0` has a bug. Roll back as lesson 07 did: remove the `v1.1.0` container and run `v1.0.0`
+# in its place, detached, by its registry name, with container port 5000 published (`-p 5000`).
+# The container's ID is the last line `docker run` printed: `deployed[-1]` (`!docker ps` lists
+# your containers too).
 
-# %% nbgrader={"grade": true, "grade_id": "check-versioning", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# verify: versioning
-lab.check("versioning")
+# %% nbgrader={"grade": false, "grade_id": "answer-rollback", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+# !docker rm -f {deployed[-1]}
+# !docker run -d -p 5000 {repo}:v1.0.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-rollback", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# verify: rollback
+lab.check("rollback")
 ### BEGIN HIDDEN TESTS
-assert lab.check("versioning").passed
+assert lab.check("rollback").passed
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "stop", "locked": true, "schema_version": 3, "solution": false, "task": false}

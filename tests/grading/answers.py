@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 USER = 'USERNAME = "john123"'
-LOGIN = '!echo "{lab.token}" | docker login {lab.registry} -u {lab.username} --password-stdin'
+LOGIN = "!docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}"
 TARGET = "{lab.registry}/{lab.username}/my-flask-app:v1"
 PUBLISH = f"{LOGIN}\n!docker tag {{lab.source()}} {TARGET}\n!docker push {TARGET}"
 VERIFY = (
@@ -108,7 +108,7 @@ CRAFTED = {
             "answer-verify": VERIFY,
             "answer-run": RUN,
         },
-        3,
+        4,
         ["pull"],
     ),
     "neverran": (
@@ -119,7 +119,7 @@ CRAFTED = {
             "answer-verify": VERIFY,
             "answer-pull": PULL,
         },
-        3,
+        4,
         ["run"],
     ),
 }
@@ -329,7 +329,7 @@ ATTACKS = {
             "answer-pull": FORGED_PULL,
             "answer-run": RUN,
         },
-        3,
+        4,
         ["pull"],
     ),
 }
