@@ -1,7 +1,8 @@
 """A real browser: JupyterLab served on localhost, Debian's Chromium driven by Playwright. A
-lesson is opened and run, then a command runner's Run button and a Check button are clicked,
-and the real command output and a passing verdict appear in the page (screenshots of each are
-kept in test-artifacts/)."""
+lesson is opened and run (Run All: the push waits for the learner), the hints are revealed one by
+one, then the learner types the push into the empty cell, runs it and presses Check, and the
+real command output and a passing verdict appear in the page (screenshots of each are kept in
+test-artifacts/)."""
 
 from __future__ import annotations
 
@@ -96,7 +97,7 @@ def jupyterlab(tmp_path, learner):
         log.close()
 
 
-def test_a_lesson_runs_in_jupyterlab_and_its_run_and_check_buttons_work(jupyterlab):
+def test_a_learner_reveals_hints_then_types_the_push_in_jupyterlab_and_sees_it_pass(jupyterlab):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
@@ -137,35 +138,49 @@ def test_a_lesson_runs_in_jupyterlab_and_its_run_and_check_buttons_work(jupyterl
                     break
                 except PlaywrightTimeout:
                     page.screenshot(path=str(ARTIFACTS / f"browser-run-all-{attempt}.png"))
-            verdict = '.grader-result[data-check="push"][data-passed="true"]'
-            try:
-                page.wait_for_selector(verdict)
-            except PlaywrightTimeout:
+            turn = page.locator(".course-your-turn").filter(has=page.locator('[data-task="push"]'))
+            try:  # Run All pushed nothing: the step waits for the learner
+                expect(turn.locator('[data-state="waiting"]')).to_be_visible()
+            except AssertionError:
                 page.screenshot(path=str(ARTIFACTS / "browser-lesson-failed.png"), full_page=True)
                 raise
             page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+            expect(turn).to_contain_text("it is your turn")
 
-            # The first command runner (docker push) ran with the lesson; press its Run button.
-            runner = page.locator(".course-command-runner").first
-            expect(runner.locator('.course-exit[data-run="1"][data-exit="0"]')).to_be_visible()
-            runner.locator("button.course-run").click()
-            expect(runner.locator('.course-exit[data-run="2"][data-exit="0"]')).to_be_visible()
-            output = runner.locator(".course-output")
-            expect(output).to_contain_text("Layer already exists")
+            # Hints, one at a time: a nudge, the command's shape, then the answer.
+            hint = turn.locator("button.course-hint")
+            for level in (1, 2, 3):
+                hint.click()
+                expect(turn.locator(f'[data-revealed="{level}"]')).to_be_visible()
+            expect(turn.locator('[data-level="1"]')).to_contain_text("docker push takes")
+            expect(turn.locator('[data-level="2"]')).to_contain_text("REGISTRY/USERNAME")
+            expect(turn.locator('[data-level="3"]')).to_contain_text("!docker push {lab.image()}")
+            expect(hint).to_be_disabled()
+            turn.scroll_into_view_if_needed()
+            turn.screenshot(path=str(ARTIFACTS / "browser-hints.png"))
+
+            # The learner types the push into the empty cell above the step and runs it.
+            cell = page.locator(".jp-CodeCell").filter(has_text="# Your turn: write your command")
+            editor = cell.first.locator(".cm-content")
+            editor.click()
+            page.keyboard.press("Control+a")
+            page.keyboard.type("!docker push {lab.image()}")
+            page.keyboard.press("Shift+Enter")
+            output = cell.first.locator(".jp-OutputArea")
             expect(output).to_contain_text("v1: digest: sha256:")
-            runner.scroll_into_view_if_needed()
-            runner.screenshot(path=str(ARTIFACTS / "browser-command-runner.png"))
+            expect(output).to_contain_text("Pushed")
+            page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+            cell.first.screenshot(path=str(ARTIFACTS / "browser-typed-command.png"))
 
-            # The push check: press Check, and the new verdict (the second) passes.
-            check = page.locator(".course-check-button").filter(
-                has=page.locator('[data-check="push"]')
-            )
-            check.locator("button.course-check").click()
-            expect(check.locator(f'[data-count="2"] {verdict}')).to_be_visible()
-            expect(check).to_contain_text("Push the image")
-            expect(check).to_contain_text("and it is your image")
-            check.scroll_into_view_if_needed()
-            check.screenshot(path=str(ARTIFACTS / "browser-check-button.png"))
+            # The check, from real state: pressed, it passes.
+            turn.locator("button.course-check").click()
+            expect(turn.locator('[data-state="passed"] [data-check="push"][data-passed="true"]'))\
+                .to_be_visible()  # fmt: skip
+            expect(turn).to_contain_text("and it is your image")
+            turn.scroll_into_view_if_needed()
+            turn.screenshot(path=str(ARTIFACTS / "browser-your-turn-passed.png"))
+            lit = page.locator('.course-stage[data-stage="Push"][data-done="true"]')
+            expect(lit.first).to_be_visible()  # the header's lifecycle lit Push by itself
             page.screenshot(path=str(ARTIFACTS / "browser-lesson.png"))
         finally:
             browser.close()
