@@ -160,17 +160,22 @@ def test_a_learner_reveals_hints_then_types_the_push_in_jupyterlab_and_sees_it_p
             turn.screenshot(path=str(ARTIFACTS / "browser-hints.png"))
 
             # The learner types the push into the empty cell above the step and runs it.
-            cell = page.locator(".jp-CodeCell").filter(has_text="# Your turn: write your command")
-            editor = cell.first.locator(".cm-content")
+            cells = page.locator(".jp-Notebook .jp-Cell")
+            at = cells.evaluate_all(
+                "cells => cells.findIndex(c => c.textContent.includes('# Your turn: write'))"
+            )
+            assert at >= 0
+            cell = cells.nth(at)  # by position: its text changes as the learner types
+            editor = cell.locator(".cm-content")
             editor.click()
             page.keyboard.press("Control+a")
             page.keyboard.type("!docker push {lab.image()}")
             page.keyboard.press("Shift+Enter")
-            output = cell.first.locator(".jp-OutputArea")
+            output = cell.locator(".jp-OutputArea")
             expect(output).to_contain_text("v1: digest: sha256:")
             expect(output).to_contain_text("Pushed")
             page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
-            cell.first.screenshot(path=str(ARTIFACTS / "browser-typed-command.png"))
+            cell.screenshot(path=str(ARTIFACTS / "browser-typed-command.png"))
 
             # The check, from real state: pressed, it passes.
             turn.locator("button.course-check").click()
