@@ -140,7 +140,7 @@ def test_a_learner_reveals_hints_then_types_the_push_in_jupyterlab_and_sees_it_p
                     page.screenshot(path=str(ARTIFACTS / f"browser-run-all-{attempt}.png"))
             turn = page.locator(".course-your-turn").filter(has=page.locator('[data-task="push"]'))
             try:  # Run All pushed nothing: the step waits for the learner
-                expect(turn.locator('[data-state="waiting"]')).to_be_visible()
+                expect(turn.locator('[data-state="waiting"]')).to_be_visible(timeout=WAIT_MS)
             except AssertionError:
                 page.screenshot(path=str(ARTIFACTS / "browser-lesson-failed.png"), full_page=True)
                 raise
@@ -172,20 +172,22 @@ def test_a_learner_reveals_hints_then_types_the_push_in_jupyterlab_and_sees_it_p
             page.keyboard.type("!docker push {lab.image()}")
             page.keyboard.press("Shift+Enter")
             output = cell.locator(".jp-OutputArea")
-            expect(output).to_contain_text("v1: digest: sha256:")
+            expect(output).to_contain_text("v1: digest: sha256:", timeout=WAIT_MS)
             expect(output).to_contain_text("Pushed")
             page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
             cell.screenshot(path=str(ARTIFACTS / "browser-typed-command.png"))
 
             # The check, from real state: pressed, it passes.
             turn.locator("button.course-check").click()
-            expect(turn.locator('[data-state="passed"] [data-check="push"][data-passed="true"]'))\
-                .to_be_visible()  # fmt: skip
+            passed = turn.locator('[data-state="passed"] [data-check="push"][data-passed="true"]')
+            expect(passed).to_be_visible(timeout=WAIT_MS)
             expect(turn).to_contain_text("and it is your image")
             turn.scroll_into_view_if_needed()
             turn.screenshot(path=str(ARTIFACTS / "browser-your-turn-passed.png"))
             lit = page.locator('.course-stage[data-stage="Push"][data-done="true"]')
-            expect(lit.first).to_be_visible()  # the header's lifecycle lit Push by itself
+            expect(lit.first).to_be_visible(
+                timeout=60_000
+            )  # the header's lifecycle lit Push by itself
             page.screenshot(path=str(ARTIFACTS / "browser-lesson.png"))
         finally:
             browser.close()
