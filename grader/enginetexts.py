@@ -54,8 +54,8 @@ TEXTS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     },
     "push-lines": {
         CLASSIC: (
-            "Watch the layers go: `Preparing`, `Pushing` (with a progress bar), `Pushed`, then "
-            "the line `v1: digest: sha256:… size: …`.",
+            "Watch the layers go: each one `Preparing`, then `Pushed`, then the line "
+            "`v1: digest: sha256:… size: …`.",
             ("Preparing", "Pushed", "digest: sha256:"),
         ),
         CONTAINERD: (

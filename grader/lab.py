@@ -16,8 +16,8 @@ import requests
 
 from . import checks as _checks
 from .errors import InvalidInput, LabStopped, RegistryUnavailable
+from .infra import cellshell, net
 from .infra import images as _images
-from .infra import net
 from .infra.dockerconfig import DockerConfig, default_config_dir
 from .infra.engine import Engine
 from .infra.owners import (
@@ -119,6 +119,7 @@ class Lab:
                 f"port={port!r} is not a TCP port.", "Leave port out to get a free one."
             )
         engine = Engine.connect()
+        cellshell.install()  # the notebook's !docker lines print plain lines, not a terminal's
         if os.environ.get(GRADING_ENV):
             lab = cls._attach(engine, username, Path(os.environ[GRADING_ENV]))
             os.environ["DOCKER_CONFIG"] = str(lab.config.directory)
