@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from ipywidgets.embed import embed_data
@@ -19,7 +18,6 @@ from grader.infra.engine import ENGINE_FIX
 from grader.widgets import (
     CatchUp,
     CheckButton,
-    CommandRunner,
     DoctorPanel,
     HubView,
     LifecycleTracker,
@@ -42,74 +40,6 @@ def lab():
 def state_text(widget) -> str:
     """Everything the widget's models hold, as a front end would receive it."""
     return json.dumps(embed_data(views=[widget])["manager_state"])
-
-
-def output_text(runner: CommandRunner) -> str:
-    return "".join(o.get("text", "") for o in runner._out.outputs)
-
-
-def wait_until(condition, what: str, seconds: float = 120) -> None:
-    """Wait for something a background thread does (a bound on waiting, not on speed)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
-# --- the command runner --------------------------------------------------------------------------
-
-
-def test_the_runner_streams_the_output_then_shows_exit_status_and_duration(engine):
-    image = engine.image("my-flask-app:v1")
-    runner = CommandRunner("docker image inspect --format '{{.Id}}' my-flask-app:v1")
-    runner.run()
-    assert runner.result.ok and runner.lines == [image.id]
-    assert output_text(runner) == image.id + "\n"  # the kernel side of the one Output
-    assert 'data-exit="0"' in runner._status.value and " s</span>" in runner._status.value
-
-
-def test_a_failing_command_shows_its_exit_status():
-    runner = CommandRunner("docker image inspect lessons-no-such-image:v0")
-    runner.run()
-    assert runner.result.exit_status == 1
-    assert 'data-exit="1"' in runner._status.value
-    assert "No such image" in output_text(runner)
-
-
-def test_a_refused_command_shows_why_and_runs_nothing():
-    runner = CommandRunner("docker images | grep flask")
-    runner.run()
-    assert runner.result is None and "`|`" in runner.refusal and "Not run" in runner._status.value
-    assert runner.lines == [] and runner._out.outputs == ()
-
-
-def test_the_run_button_runs_in_the_background_and_stop_interrupts_it(engine):
-    from grader.infra import images
-
-    image = images.ensure(engine, log=lambda _: None).base
-    name = "lessons-widget-stop-probe"
-    runner = CommandRunner(
-        f"docker run --rm --name {name} {image} python3 -u -c "
-        "\"import time; print('serving'); time.sleep(600)\""
-    )
-    try:
-        runner._run_button.click()
-        wait_until(lambda: "serving" in runner.lines, "the first line")
-        assert runner.running and runner.result is None and runner._run_button.disabled
-        runner._stop_button.click()
-        runner.wait(120)
-    finally:
-        engine.remove_container(name)
-    assert not runner.running and runner.result.exit_status != 0
-    assert not runner._run_button.disabled
-
-
-def test_an_edited_command_is_what_runs():
-    runner = CommandRunner("docker version --format '{{.Client.Os}}'")
-    runner.command = "docker version --format '{{.Client.Arch}}'"
-    runner.run()
-    assert runner.result.argv[-1] == "{{.Client.Arch}}"
 
 
 # --- the learner's turn ----------------------------------------------------------------------------
@@ -215,8 +145,8 @@ def test_the_hub_view_shows_the_repository_and_refreshes_after_a_push(lab):
     hub = HubView(lab)
     assert hub.repository.tag("v1.0.9") is None
     commands.run(f"docker tag my-flask-app:v1 {lab.image('v1.0.9')}")
-    push = CommandRunner(f"docker push {lab.image('v1.0.9')}", on_done=hub.refresh)
-    push.run()
+    push = commands.run(f"docker push {lab.image('v1.0.9')}")
+    hub._refresh_button.click()
     manifest = lab.hub.manifest(f"{lab.username}/my-flask-app", "v1.0.9")
     shown = hub.repository.tag("v1.0.9")
     assert shown.digest == manifest.digest and shown.size == manifest.size
