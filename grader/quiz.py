@@ -80,7 +80,8 @@ QUESTIONS: tuple[Question, ...] = (
             "It is slower to pull",
         ),
         0,
-        "Version tags (v1.0.0, v1.1.0) name one release for good: deploy one, and roll back by "
+        "Version tags (v1.0.0, v1.1.0) name one release each, by agreement (a push can still "
+        "move any tag; only a digest names one image forever): deploy one, and roll back by "
         "running the previous tag.",
     ),
     Question(
