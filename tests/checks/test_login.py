@@ -4,6 +4,7 @@ import stat
 
 import pytest
 
+from grader.result import runnable
 from tests.conftest import docker, login
 
 pytestmark = pytest.mark.docker
@@ -41,7 +42,10 @@ def test_logging_in_with_another_configuration_is_recognised(lab, tmp_path, monk
     result = lab.check("login")
     assert not result.passed
     assert str(tmp_path / ".docker" / "config.json") in result.message
-    assert f"DOCKER_CONFIG={lab.config.directory}" in result.hint
+    assert "Log in from the notebook" in result.hint
+    assert runnable(result.hint) == [
+        f"docker login {lab.registry} -u {lab.username} --password-stdin < {{lab.token_file}}"
+    ]
 
 
 @pytest.mark.parametrize("key", ["credsStore", "credHelpers"])

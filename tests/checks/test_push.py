@@ -25,7 +25,7 @@ def test_nothing_pushed_yet(lab):
     docker("tag", lab.source(), lab.image())
     result = lab.check("push")
     assert not result.passed
-    assert result.hint == f"Push it: docker push {lab.image()}"
+    assert result.hint == f"Push it: `!docker push {lab.image()}`"
 
 
 def test_a_push_without_login_is_denied(lab):

@@ -15,7 +15,7 @@ def test_tagging_with_registry_and_username_passes(lab, engine):
 def test_a_missing_tag_fails_with_the_tag_command(lab):
     result = lab.check("tag")
     assert not result.passed
-    assert result.hint == f"Tag it: docker tag {lab.source()} {lab.image()}"
+    assert result.hint == f"Tag it: `!docker tag {lab.source()} {lab.image()}`"
 
 
 def test_no_registry_host_means_docker_hub(lab):
