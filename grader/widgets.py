@@ -56,6 +56,41 @@ class _Shown:
             display(self)
 
 
+class CheckButton(_Shown, w.VBox):
+    """One step's check: the verdict of ``lab.check(name, **answers)`` (shown at once) and a
+    button to check again."""
+
+    def __init__(self, lab, name: str, *, on_result=None, **answers) -> None:
+        self.lab, self.name, self.answers = lab, name, answers
+        self.result: CheckResult | None = None
+        self.checks = 0
+        """How many times the check ran so far."""
+        self._on_result = _callbacks(on_result)
+        self._check_button = w.Button(description="Check", icon="check")
+        self._check_button.add_class("course-check")
+        self._verdict = w.HTML()
+        self._verdict.add_class("course-verdict")
+        self._check_button.on_click(self._on_check_button_click)
+        super().__init__([self._check_button, self._verdict])
+        self.add_class("course-check-button")
+        self.check()
+
+    def check(self) -> CheckResult:
+        self.checks += 1
+        try:
+            self.result = self.lab.check(self.name, **self.answers)
+        except CourseError as error:
+            self._verdict.value = f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
+            raise
+        self._verdict.value = f'<div data-count="{self.checks}">{self.result._repr_html_()}</div>'
+        for callback in self._on_result:
+            callback(self.result)
+        return self.result
+
+    def _on_check_button_click(self, _button) -> None:
+        self.check()
+
+
 def _your_lab(lab) -> str:
     return (
         f'<div class="course-your-lab" style="color:#57606a">Registry <code>{lab.registry}</code>'
