@@ -1,4 +1,5 @@
-"""The notebook's own ``!command`` lines, run with pipes instead of a terminal.
+"""The notebook's own ``!command`` lines (and ``name = !command`` captures), run with pipes
+instead of a terminal.
 
 IPython runs ``!docker push …`` in a pseudo-terminal, so docker draws progress bars with cursor
 movements that JupyterLab cannot replay: the rendered output loses lines (``Pushed`` never
@@ -42,6 +43,19 @@ def install() -> bool:
                 raise
         shell.user_ns["_exit_code"] = process.returncode
 
+    def getoutput(cmd: str, split: bool = True, depth: int = 0):
+        from IPython.utils.text import LSString, SList
+
+        command = shell.var_expand(cmd, depth=depth + 1)
+        done = subprocess.run(
+            command, shell=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        shell.user_ns["_exit_code"] = done.returncode
+        text = done.stdout.decode(errors="replace")
+        return SList(text.splitlines()) if split else LSString(text)
+
     system._course_pipes = True
     shell.system = system
+    shell.getoutput = getoutput
     return True
