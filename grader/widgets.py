@@ -56,6 +56,32 @@ class _Shown:
             display(self)
 
 
+class _Background:
+    """A widget whose button runs ``_execute`` in the background (the kernel stays free), writing
+    what it runs into ``lines`` and its ``_out`` Output."""
+
+    _thread: threading.Thread | None = None
+    lines: list[str]
+    _out: w.Output
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a run started by the button to end."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _start(self) -> None:
+        if not self.running:
+            self._thread = _in_background(self._execute)
+
+    def _log(self, line: str) -> None:
+        self.lines.append(line)
+        self._out.append_stdout(line + "\n")
+
+
 class CheckButton(_Shown, w.VBox):
     """One step's check: the verdict of ``lab.check(name, **answers)`` (shown at once) and a
     button to check again."""
@@ -210,7 +236,7 @@ class YourTurn(_Shown, w.VBox):
         self.check()
 
 
-class Predict(_Shown, w.VBox):
+class Predict(_Shown, _Background, w.VBox):
     """Predict, then run: pick what you expect, run the real commands (shown, run without a
     shell), and see what happened and why."""
 
@@ -220,7 +246,6 @@ class Predict(_Shown, w.VBox):
         self.happened: int | None = None
         self.results: list[CommandResult] = []
         self.lines: list[str] = []
-        self._thread: threading.Thread | None = None
         self._choices = w.RadioButtons(
             options=list(self.moment.options), value=None, layout={"width": "auto"}
         )
@@ -264,10 +289,6 @@ class Predict(_Shown, w.VBox):
         self._run_button.disabled = self.chosen is None or self.running
 
     @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
     def right(self) -> bool | None:
         """Whether the prediction matched what happened (None before running)."""
         return None if self.happened is None else self.chosen == self.happened
@@ -276,14 +297,6 @@ class Predict(_Shown, w.VBox):
         """Run the commands now (a choice must be made first); returns what happened."""
         self._show()
         return self._execute()
-
-    def wait(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _log(self, line: str) -> None:
-        self.lines.append(line)
-        self._out.append_stdout(line + "\n")
 
     def _execute(self) -> int | None:
         if self.chosen is None:
@@ -326,8 +339,7 @@ class Predict(_Shown, w.VBox):
         return self.happened
 
     def _on_run_button_click(self, _button) -> None:
-        if not self.running:
-            self._thread = _in_background(self._execute)
+        self._start()
 
 
 class VerifyForm(_Shown, w.VBox):
@@ -478,7 +490,7 @@ class LessonHeader(_Shown, w.VBox):
         self.add_class("course-lesson-header")
 
 
-class CatchUp(_Shown, w.VBox):
+class CatchUp(_Shown, _Background, w.VBox):
     """At the top of a lesson: are the earlier steps it builds on done? If not, which are
     missing (and in which lesson), and a button that does them for real."""
 
@@ -487,7 +499,6 @@ class CatchUp(_Shown, w.VBox):
         self.missing: list[lessons.Step] = []
         self.results: list[CheckResult] = []
         self.lines: list[str] = []
-        self._thread: threading.Thread | None = None
         self._summary = w.HTML()
         self._summary.add_class("course-catch-up")
         self._do_button = w.Button(description="Do them for me", icon="forward")
@@ -528,14 +539,6 @@ class CatchUp(_Shown, w.VBox):
         self._show()
         self._execute()
 
-    def wait(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _log(self, line: str) -> None:
-        self.lines.append(line)
-        self._out.append_stdout(line + "\n")
-
     def _execute(self) -> list[CheckResult]:
         self._do_button.disabled = True
         try:
@@ -546,8 +549,7 @@ class CatchUp(_Shown, w.VBox):
         return self.results
 
     def _on_do_button_click(self, _button) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = _in_background(self._execute)
+        self._start()
 
 
 class Quiz(_Shown, w.VBox):
