@@ -83,7 +83,7 @@ class Lab:
         self._state_dir = state_dir
         self._previous_docker_config = os.environ.get("DOCKER_CONFIG")
         self._stopped = False
-        self.progress: dict[str, bool] = self._read_progress()
+        self.progress: dict[str, bool] = self._read_state("progress.json", {})
         """``{check name: passed}`` for the checks run so far (kept across kernels when
         persistent)."""
         self.answers_shown: list[str] = self._read_state("answers-shown.json", [])
@@ -335,9 +335,6 @@ class Lab:
         path = self._state_dir / "state.json"
         path.write_text(json.dumps(state, indent=1))
         path.chmod(0o600)
-
-    def _read_progress(self) -> dict[str, bool]:
-        return self._read_state("progress.json", {})
 
     def _read_state(self, name: str, default):
         try:

@@ -75,22 +75,26 @@ class CheckResult:
             text += f"\n  hint: {self.hint}"
         return text
 
-    def _hint_html(self) -> str:
-        if not self.hint:
-            return ""
-        return f'<div style="margin-top:4px"><b>Hint:</b> {as_html(self.hint)}</div>'
-
-    def _repr_html_(self) -> str:
+    def html(self, *, hint: bool = True) -> str:
+        """The verdict as HTML; ``hint=False`` leaves the hint out (a lesson step that reveals
+        it in its own time)."""
         colour, mark = ("#1a7f37", "&#10004;") if self.passed else ("#cf222e", "&#10008;")
-        hint = self._hint_html()
+        shown = (
+            f'<div style="margin-top:4px"><b>Hint:</b> {as_html(self.hint)}</div>'
+            if hint and self.hint
+            else ""
+        )
         return (
             f'<div class="grader-result" data-check="{html.escape(self.name)}" '
             f'data-passed="{str(self.passed).lower()}" '
             f'style="border-left:4px solid {colour};padding:6px 10px;margin:4px 0">'
             f'<span style="color:{colour};font-weight:bold">{mark} {html.escape(self.title)}</span> '
             f"<span>({self.points:g}/{self.max_points:g})</span>"
-            f"<div>{as_html(self.message)}</div>{hint}</div>"
+            f"<div>{as_html(self.message)}</div>{shown}</div>"
         )
+
+    def _repr_html_(self) -> str:
+        return self.html()
 
     def __repr__(self) -> str:
         return f"<CheckResult {self.name} passed={self.passed} {self.points:g}/{self.max_points:g}>"

@@ -158,7 +158,7 @@ class YourTurn(_Shown, w.VBox):
         self.revealed = 0
         """How many hints are shown (3: the answer too)."""
         key = (lab.username, self.task.name)
-        self._tried = key in _ATTEMPTED or _ran_code_just_before()
+        tried = key in _ATTEMPTED or _ran_code_just_before()
         _ATTEMPTED.add(key)
         self._hints = w.HTML()
         self._hints.add_class("course-hints")
@@ -181,7 +181,7 @@ class YourTurn(_Shown, w.VBox):
         if self.task.name in lab.answers_shown:
             self.revealed = 2
             self.hint()
-        self.check(tried=self._tried)
+        self.check(tried=tried)
 
     def check(self, tried: bool = True) -> CheckResult:
         """Check the step now; ``tried=False`` shows a step not done yet as the learner's turn."""
@@ -200,11 +200,8 @@ class YourTurn(_Shown, w.VBox):
                 "<b>Hint</b> helps, one step at a time.</div>"
             )
         else:
-            body = self.result._repr_html_()
-            if not self.result.passed and self.revealed < 3:
-                body = body.replace(  # the check's own hint is the answer: it waits its turn
-                    self.result._hint_html(), ""
-                )
+            # The check's own hint is usually the answer: it waits until the answer is shown.
+            body = self.result.html(hint=self.result.passed or self.revealed == 3)
         self._verdict.value = f'<div data-task="{self.task.name}" data-state="{state}">{body}</div>'
         return self.result
 

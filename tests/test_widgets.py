@@ -85,10 +85,7 @@ def test_your_turn_after_a_try_shows_a_failure_not_the_learners_turn():
 # --- predict, then run ------------------------------------------------------------------------------
 
 
-WRONG = {"short-name": 0, "pull-unchanged": 0, "no-latest": 0, "logged-out": 0, "tag-moves": 0}
-
-
-@pytest.mark.parametrize("moment", sorted(WRONG))
+@pytest.mark.parametrize("moment", sorted(m.name for m in lessons.MOMENTS))
 @pytest.mark.parametrize("prediction", ["right", "wrong"])
 def test_a_prediction_is_marked_by_what_the_real_commands_did(lab, moment, prediction):
     pushed(lab)
@@ -104,7 +101,8 @@ def test_a_prediction_is_marked_by_what_the_real_commands_did(lab, moment, predi
     assert predict._run_button.disabled  # nothing runs before a prediction
     assert predict.run() is None and "Pick what you expect first" in predict._verdict.value
     right = predict.moment.right
-    predict.choose(right if prediction == "right" else WRONG[moment])
+    wrong = (right + 1) % len(predict.moment.options)
+    predict.choose(right if prediction == "right" else wrong)
     assert not predict._run_button.disabled
     predict._run_button.click()
     predict.wait(300)

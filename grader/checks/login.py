@@ -8,7 +8,7 @@ from .evidence import wrong_secret_attempts
 
 
 def check(lab) -> Outcome:
-    hint = "Log in with your access token on standard input: " + login_command(lab)
+    hint = "Log in with your access token on standard input: " + login_in_notebook(lab)
     credential = lab.config.credential(lab.registry, helpers=not lab.grading)
     if isinstance(credential, CredentialProblem):
         return failed(f"Your Docker configuration cannot be read: {credential.reason}.", hint)
@@ -26,7 +26,7 @@ def check(lab) -> Outcome:
             return failed(
                 f"You logged in, but into {elsewhere}, which this lab does not use.",
                 "Log in from the notebook, where the lab's configuration is in effect: "
-                + login_command(lab),
+                + login_in_notebook(lab),
             )
         return failed(f"You are not logged in to {lab.registry}.", hint)
     if credential.username != lab.username:
@@ -55,7 +55,7 @@ def _credential_elsewhere(lab) -> str | None:
     return None
 
 
-def login_command(lab) -> str:
+def login_in_notebook(lab) -> str:
     """``docker login`` as a learner writes it in a notebook cell: the token goes on standard
     input from the lab's token file (``{lab.token_file}`` is filled in where it runs)."""
     return shell(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..result import Outcome, failed, passed, shell
 from .evidence import denied, last_push_ns, removed_then_pulled, target
-from .login import login_command
+from .login import login_in_notebook
 
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
@@ -52,7 +52,7 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
         if refused:
             return failed(
                 "The registry refused your pull: not logged in, or the wrong credential.",
-                f"Log in with your access token ({login_command(lab)}), then: {pull}",
+                f"Log in with your access token ({login_in_notebook(lab)}), then: {pull}",
             )
         return failed(
             f"The registry's log shows no pull of {want.path}:{want.tag} since you pushed it.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..result import Outcome, failed, passed, shell
 from .evidence import denied, image_id_of, misnamings, target
-from .login import login_command
+from .login import login_in_notebook
 
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
@@ -44,12 +44,12 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
         if who:
             return failed(
                 f"The registry refused your push: the credential for {who!r} is wrong.",
-                f"Log in again with your access token ({login_command(lab)}), then: {command}",
+                f"Log in again with your access token ({login_in_notebook(lab)}), then: {command}",
             )
         return failed(
             "The registry refused your push: no credential was sent (denied: requested "
             "access to the resource is denied).",
-            f"Log in first ({login_command(lab)}), then: {command}",
+            f"Log in first ({login_in_notebook(lab)}), then: {command}",
         )
     tags = lab.hub.tags(want.path)
     partial = _pulled_part_of_an_index(lab, want, tags)
