@@ -20,6 +20,7 @@ from .infra import cellshell, net
 from .infra import images as _images
 from .infra.dockerconfig import DockerConfig, default_config_dir
 from .infra.engine import Engine
+from .infra.hubapi import HubAPI, TokenRequest
 from .infra.owners import (
     LAB,
     LEARNER,
@@ -39,9 +40,19 @@ GRADING_ENV = "GRADER_LAB"
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
-def new_access_token() -> str:
-    """An access token in Docker Hub's style: ``dckr_pat_`` and 27 random characters."""
-    return "dckr_pat_" + "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(27))
+COURSE_TOKEN_LABEL = "made by the course for this lab"
+
+
+def new_password() -> str:
+    """A password for a lab's hub account (the learner signs in to the hub's pages with it)."""
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(16))
+
+
+def _open_account(registry: ClassroomRegistry, username: str, password: str) -> str:
+    """Create ``username`` on the lab's hub and return a Read & Write access token the course
+    made for it (so a graded lab can log in; lessons have the learner generate their own)."""
+    registry.set_account(username, password)
+    return registry.course_token(username, COURSE_TOKEN_LABEL)
 
 
 class Lab:
@@ -53,6 +64,7 @@ class Lab:
         username: str,
         token: str,
         engine: Engine,
+        password: str = "",
         registry: ClassroomRegistry,
         config: DockerConfig,
         lab_id: str,
@@ -65,6 +77,10 @@ class Lab:
     ) -> None:
         self.username = username
         self.token = token
+        """Your access token: the one the lab made (Read & Write, labelled as the course's) until
+        you save one you generated on the hub's page (:meth:`save_token`)."""
+        self.password = password
+        """Your account's password on the classroom hub, to sign in to its pages."""
         self.engine = engine
         self.config = config
         self.lab_id = lab_id
@@ -150,16 +166,17 @@ class Lab:
             labels = owner_labels()
             port = port or net.registry_port()
         labels.update({LAB: lab_id, ROLE: "registry", STATE_DIR: str(state_dir)})
-        token = new_access_token()
         registry = ClassroomRegistry(
-            course_images.registry,
-            labels,
-            host_port=port,
-            users={username: token} if username is not None else None,
+            course_images.registry, labels, host_port=port, hub_image=course_images.hub
         )
+        password, token = new_password(), ""
         try:
-            registry.with_name(f"classroom-registry-{username or 'grading'}-{lab_id}")
+            name = f"{username or 'grading'}-{lab_id}"
+            registry.with_name(f"classroom-registry-{name}")
+            registry.hub.with_name(f"classroom-hub-{name}")
             registry.start()
+            if username is not None:
+                token = _open_account(registry, username, password)
             config = DockerConfig.create(state_dir / "docker")
         except BaseException:
             remove_lab(engine, lab_id, str(state_dir))
@@ -167,6 +184,7 @@ class Lab:
         lab = cls(
             username=username or "",
             token=token,
+            password=password,
             engine=engine,
             registry=registry,
             config=config,
@@ -190,9 +208,7 @@ class Lab:
             graded_for = state["username"]
             if username == graded_for:
                 registry = ClassroomRegistry(
-                    state["registry_image"],
-                    labels={},
-                    grader_account=(graded_for, state["token"]),
+                    state["registry_image"], labels={}, grader_account=(graded_for, state["token"])
                 ).attach(state["container"])
         except (OSError, ValueError, KeyError) as error:
             raise RegistryUnavailable(
@@ -233,23 +249,26 @@ class Lab:
         lab_id = secrets.token_hex(6)
         state_dir = sandbox.root / "lab"
         state_dir.mkdir(mode=0o700)
-        token = new_access_token()
         registry = ClassroomRegistry(
             host_images.registry,
             {LAB: lab_id, ROLE: "registry"},
             host_port=net.registry_port(check=False),  # the sandbox's own network: all free
-            users={username: token} if username else None,
+            hub_image=host_images.hub,
             docker_client_kw={"environment": {"DOCKER_HOST": sandbox.grader_host}},
             session=sandbox.namespace().session(),
         )
         registry.with_name(f"classroom-registry-{lab_id}")
+        registry.hub.with_name(f"classroom-hub-{lab_id}")
         registry.start()
+        password = new_password()
+        token = _open_account(registry, username, password) if username else ""
         config = DockerConfig.create(sandbox.home / ".docker")
         for path in (config.directory, *config.directory.iterdir()):
             sandbox.give(path)
         return cls(
             username=username or "",
             token=token,
+            password=password,
             engine=engine,
             registry=registry,
             config=config,
@@ -303,6 +322,7 @@ class Lab:
         return cls(
             username=username,
             token=state["token"],
+            password=state.get("password", ""),
             engine=engine,
             registry=registry,
             config=DockerConfig(state_file.parent / "docker"),
@@ -330,6 +350,7 @@ class Lab:
             "container": self._registry.get_container_id(),
             "registry_image": self.images.registry,
             "token": self.token,
+            "password": self.password,
             "grader_account": list(self._registry.grader_account),
         }
         path = self._state_dir / "state.json"
@@ -391,6 +412,42 @@ class Lab:
             path.chmod(0o600)
             path.write_text(self.token)
         return path
+
+    @property
+    def hub_url(self) -> str:
+        """The hub's base URL (``http://localhost:PORT``): its pages (``/r/USER/REPO``,
+        ``/settings/personal-access-tokens``) and Docker Hub's API paths."""
+        return self._registry.hub_url
+
+    def hub_page(self, path: str = "") -> str:
+        """The URL of one of the hub's pages, e.g. ``lab.hub_page(f"/r/{lab.username}/my-flask-app")``."""
+        return self.hub_url + (path if path.startswith("/") or not path else "/" + path)
+
+    def save_token(self, token: str | None = None) -> Path:
+        """Keep an access token you generated on the hub's page as your token, in
+        :attr:`token_file` (asks for it, unseen, when ``token`` is left out). The hub must know
+        it as one of yours and active: a typo is caught here, not at ``docker login``."""
+        if token is None:
+            import getpass
+
+            token = getpass.getpass("Paste the access token the hub showed you: ")
+        token = (token or "").strip()
+        if not token.startswith("dckr_pat_"):
+            raise InvalidInput(
+                "That is not an access token: Docker Hub's start with dckr_pat_.",
+                "Copy the token the hub showed when you generated it (your password is not one).",
+            )
+        if not self.hub_api.authenticates(self.username, token):
+            raise InvalidInput(
+                f"The hub does not accept this token for {self.username!r}: mistyped, "
+                "deactivated, expired or deleted.",
+                f"Check it on {self.hub_page('/settings/personal-access-tokens')}, or generate "
+                "a new one there.",
+            )
+        self.token = token
+        if self.persistent:
+            self._save_state()
+        return self.token_file
 
     def source(self, tag: str = "v1", repository: str = APP_REPOSITORY) -> str:
         """The local image a step starts from: ``my-flask-app:v1``, as in the seed. (Submissions
@@ -455,6 +512,23 @@ class Lab:
         """The registry's HTTP API, asked as the grader's own account."""
         return self._registry.api
 
+    @property
+    def hub_api(self) -> HubAPI:
+        """Docker Hub's API and token service, at the lab's hub (the same client reads the real
+        Docker Hub)."""
+        return self._registry.hub_api
+
+    def hub_log(self) -> list[dict]:
+        """The hub's own log: token requests (who, with which credential, for what, granted
+        what), sign-ins and changes, oldest first."""
+        return self._registry.hub_log()
+
+    def token_requests(self) -> list[TokenRequest]:
+        """Every registry token the hub was asked for (by the engine, the grader, anyone), oldest
+        first: who had which credential, and what was granted or refused."""
+        found = (TokenRequest.from_log(record) for record in self.hub_log())
+        return [request for request in found if request is not None]
+
     def requests(self) -> list[RegistryRequest]:
         """The registry's own request log, oldest first."""
         return requests_log(self.engine, self._registry.get_container_id(), self.hub)
@@ -488,7 +562,13 @@ class Lab:
             raise LabStopped(
                 "This lab was stopped.", "Start a new one: lab = Lab.start(username=...)."
             )
-        info = self.engine.container(self._registry.get_container_id())
+        for container_id in (
+            self._registry.get_container_id(),
+            self._registry.hub.get_container_id(),
+        ):
+            info = self.engine.container(container_id)
+            if info is None or not info.running:
+                break
         if info is None or not info.running:
             state = "was removed" if info is None else f"is {info.status}"
             raise RegistryUnavailable(

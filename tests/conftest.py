@@ -80,6 +80,20 @@ def login(lab, secret: str | None = None, check: bool = True):
     )
 
 
+def set_lab_token_active(lab, active: bool) -> None:
+    """Deactivate (or reactivate) the lab's access token on the hub, as its owner would on the
+    hub's page (signed in with the account's password)."""
+    access = lab.hub_api.sign_in(lab.username, lab.password)
+    for token in lab.hub_api.access_tokens(access):
+        lab.hub_api.set_access_token_active(access, token["uuid"], active)
+
+
+def set_private(lab, private: bool, repository: str = "my-flask-app") -> None:
+    """Make the learner's repository private or public, as its owner would on the hub."""
+    access = lab.hub_api.sign_in(lab.username, lab.password)
+    lab.hub_api.set_private(lab.username, repository, private, access)
+
+
 def tag_and_push(lab, tag: str = "v1", source: str | None = None):
     docker("tag", source or lab.source(), lab.image(tag))
     return docker("push", lab.image(tag))

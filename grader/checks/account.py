@@ -12,7 +12,7 @@ def check(lab) -> Outcome:
         validate_username(lab.username)
     except InvalidUsername as error:
         return failed(error.message, error.fix)
-    # A login that works proves the account exists; only a refusal needs the htpasswd file read.
+    # A token that works proves the account exists; only a refusal needs the hub's accounts read.
     if not lab.hub.authenticates(lab.username, lab.token):
         if not lab.has_account(lab.username):
             return failed(
@@ -20,8 +20,10 @@ def check(lab) -> Outcome:
                 "Start the lab with your username: lab = Lab.start(username=...).",
             )
         return failed(
-            f"The registry does not accept the access token issued to {lab.username!r}.",
-            "Start the lab again to get a new account and token.",
+            f"The hub does not accept the access token of {lab.username!r} (deactivated, "
+            "expired or deleted).",
+            f"Reactivate it or generate a new one on {lab.hub_page('/settings/personal-access-tokens')} "
+            "and save it (lab.save_token()), or Start the lab again to get a new account and token.",
         )
     return passed(
         f"The account {lab.username!r} exists in the classroom registry ({USERNAME_RULE}) and "

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import InvalidInput
 from ..infra.engine import EngineEvent
+from ..infra.hubapi import TokenRequest
 from ..infra.registry import Manifest, RegistryRequest
 from ..names import Reference, parse_reference
 from ..result import shell
@@ -123,31 +124,26 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
     return found
 
 
-def denied(requests: list[RegistryRequest], path: str, after: int = -1) -> list[RegistryRequest]:
-    """Refused attempts by the docker client after position ``after``: requests for repository
-    ``path`` with a wrong or no credential, and pings of ``/v2/`` without a credential that
-    nothing followed (the engine gives up there when it has no credential to send). The
-    anonymous first try the client makes before sending its credential is not counted."""
+def denied(requests: list[TokenRequest], path: str, after_ns: int = 0) -> list[TokenRequest]:
+    """The docker client's refused attempts at repository ``path`` after ``after_ns``, from the
+    hub's log: a token refused (a wrong, deactivated, expired or deleted credential, or an access
+    token without the permission asked for), or a token granting less than the client asked
+    (no credential at all: an anonymous push; a private repository pulled by someone else)."""
     found = []
-    for index, request in enumerate(requests):
-        if request.index <= after or not request.by_docker or request.status != 401:
+    for request in requests:
+        if not request.by_docker or request.time_ns <= after_ns:
             continue
-        later = [r for r in requests[index + 1 : index + 40] if r.by_docker]
-        target = request.target()
-        if target and target[0] == path:
-            retried = any(
-                r.method == request.method and r.uri == request.uri and r.status != 401
-                for r in later
-            )
-            if request.user or not retried:
-                found.append(request)
-        elif request.uri == "/v2/" and not request.user and not later:
+        wanted = request.wants(path)
+        if not wanted:
+            continue
+        if request.refused or wanted - request.got(path):
             found.append(request)
     return found
 
 
-def wrong_secret_attempts(requests: list[RegistryRequest], username: str) -> list[RegistryRequest]:
-    return [r for r in requests if r.status == 401 and r.user == username and r.by_docker]
+def wrong_secret_attempts(requests: list[TokenRequest], username: str) -> list[TokenRequest]:
+    """``docker login`` (or a push or pull) as ``username`` that the hub refused."""
+    return [r for r in requests if r.refused and r.account == username and r.by_docker]
 
 
 def last_push(requests: list[RegistryRequest], want: Target) -> RegistryRequest | None:

@@ -13,11 +13,11 @@ def check(lab) -> Outcome:
     if isinstance(credential, CredentialProblem):
         return failed(f"Your Docker configuration cannot be read: {credential.reason}.", hint)
     if credential is None:
-        refused = wrong_secret_attempts(lab.requests(), lab.username)
+        refused = wrong_secret_attempts(lab.token_requests(), lab.username)
         if refused:
             return failed(
-                f"The registry refused {len(refused)} login attempt(s) as {lab.username!r}: "
-                "the password was not your access token.",
+                f"The hub refused {len(refused)} login attempt(s) as {lab.username!r}: "
+                f"{refused[-1].error}.",
                 hint,
                 refused=len(refused),
             )
@@ -34,10 +34,16 @@ def check(lab) -> Outcome:
             f"You are logged in to {lab.registry} as {credential.username!r}, not {lab.username!r}.",
             hint,
         )
-    if credential.secret != lab.token:
+    if not credential.secret.startswith("dckr_pat_"):
         return failed(
-            "The credential stored for the registry is not the access token issued to you "
-            "(a password or an old token?).",
+            "You logged in with your password. Use an access token instead: it can be limited, "
+            "given an expiry and deactivated without changing your password.",
+            hint,
+        )
+    if not lab.hub_api.authenticates(lab.username, credential.secret):
+        return failed(
+            "The access token stored for the registry no longer works: it was deactivated, "
+            "has expired or was deleted.",
             hint,
         )
     return passed(

@@ -47,8 +47,7 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
         elif target_[1] == "blobs" and request.method == "GET":
             blobs.append(request)
     if not fetched:
-        after = max((r.index for r in requests if r.time_ns and r.time_ns <= pushed_ns), default=-1)
-        refused = denied(requests, want.path, after=after)
+        refused = denied(lab.token_requests(), want.path, after_ns=pushed_ns)
         if refused:
             return failed(
                 "The registry refused your pull: not logged in, or the wrong credential.",

@@ -35,6 +35,9 @@ REGISTRY_BINARY = os.environ.get("COURSE_REGISTRY_BINARY", "/usr/bin/docker-regi
 DEBIAN_MIRROR = os.environ.get("COURSE_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 DEBIAN_SUITE = "bookworm"
 APP_HASH_LABEL = f"{LABEL}.app-hash"
+HUB_IMAGE = "publishing-course/hub:1"
+"""The classroom hub (``assets/hub``), always built here on the Python base: it has no
+official image to pull."""
 
 
 def cache_dir() -> Path:
@@ -52,6 +55,7 @@ class CourseImages:
     registry: str
     base: str
     app: str = APP_IMAGE
+    hub: str = HUB_IMAGE
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,13 @@ def asset(*parts: str) -> Path:
     return Path(__file__).resolve().parent.parent.joinpath("assets", *parts)
 
 
-def app_hash() -> str:
+def app_hash(folder_name: str = "my-flask-app") -> str:
+    """A hash of the sources an image is built from (a changed source means a rebuild)."""
     digest = hashlib.sha256()
-    folder = asset("my-flask-app")
+    folder = asset(folder_name)
     for name in sorted(os.listdir(folder)):
-        digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
+        if (folder / name).is_file():
+            digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -136,6 +142,12 @@ def status(engine: Engine) -> list[ImageStatus]:
                 "app", APP_IMAGE, None, plan, "" if base_ok else "needs the base image first"
             )
         )
+    hub = engine.image(HUB_IMAGE)
+    if hub and hub.labels.get(APP_HASH_LABEL) == app_hash("hub"):
+        found.append(ImageStatus("hub", HUB_IMAGE, HUB_IMAGE, "present"))
+    else:
+        plan = "rebuild (the hub changed)" if hub else "build on the base image"
+        found.append(ImageStatus("hub", HUB_IMAGE, None, plan))
     return found
 
 
@@ -156,6 +168,7 @@ def ensure(engine: Engine, log: Log = print) -> CourseImages:
         registry = _ensure_one(engine, REGISTRY_IMAGE, OFFLINE_REGISTRY_IMAGE, build_registry, log)
         base = _ensure_one(engine, BASE_IMAGE, OFFLINE_BASE_IMAGE, build_base, log)
         _ensure_app(engine, base, log)
+        _ensure_hub(engine, base, log)
     return CourseImages(registry=registry, base=base)
 
 
@@ -197,6 +210,36 @@ def _ensure_app(engine: Engine, base: str, log: Log) -> None:
         log(f"images: building {APP_IMAGE} from the course's Dockerfile on {base}")
     build_app(engine, base, APP_IMAGE, labels={APP_HASH_LABEL: wanted})
     log(f"images: built {APP_IMAGE}")
+
+
+def _ensure_hub(engine: Engine, base: str, log: Log) -> None:
+    wanted = app_hash("hub")
+    image = engine.image(HUB_IMAGE)
+    if image and image.labels.get(APP_HASH_LABEL) == wanted:
+        log(f"images: {HUB_IMAGE} is present")
+        return
+    log(f"images: building {HUB_IMAGE} on {base}")
+    with tempfile.TemporaryDirectory(prefix="hub-image-") as context:
+        shutil.copytree(
+            asset("hub"), Path(context) / "hub", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        (Path(context) / "Dockerfile").write_text(
+            "ARG BASE_IMAGE\n"
+            "FROM ${BASE_IMAGE}\n"
+            # cryptography signs the registry's tokens: PyPI's on the official base, Debian's on
+            # the offline one (containers reach Debian's mirror where PyPI is not reachable).
+            'RUN python3 -c "import cryptography" 2>/dev/null'
+            " || pip install --no-cache-dir cryptography 2>/dev/null"
+            " || (apt-get update && apt-get install -y --no-install-recommends python3-cryptography"
+            " && rm -rf /var/lib/apt/lists/*)\n"
+            "COPY hub /hub\n"
+            "VOLUME /certs\n"
+            "EXPOSE 8080\n"
+            f'LABEL {APP_HASH_LABEL}="{wanted}"\n'
+            'CMD ["python3", "-u", "/hub/hubd.py"]\n'
+        )
+        engine.build(context, HUB_IMAGE, {"BASE_IMAGE": base})
+    log(f"images: built {HUB_IMAGE}")
 
 
 def build_app(engine: Engine, base: str, ref: str, labels: dict) -> None:
@@ -288,7 +331,7 @@ def build_base(engine: Engine, ref: str, log: Log) -> None:
 def saved(engine: Engine, images: CourseImages) -> Path:
     """The course's images as one ``docker save`` tarball (made once per set of image IDs),
     for loading into a grading sandbox's engine."""
-    refs = [images.registry, images.base, images.app]
+    refs = [images.registry, images.base, images.app, images.hub]
     ids = "".join(engine.image(ref).id for ref in refs)  # type: ignore[union-attr]
     path = cache_dir() / f"sandbox-images-{hashlib.sha256(ids.encode()).hexdigest()[:16]}.tar"
     with _lock():

@@ -75,7 +75,7 @@ def remove_lab(engine: Engine, lab_id: str, state_dir: str | None = None) -> lis
 
 def _registry_hosts(engine: Engine, lab_id: str) -> list[str]:
     hosts = []
-    for container in engine.containers(all=True, labels={LAB: lab_id, ROLE: "registry"}):
+    for container in engine.containers(all=True, labels={LAB: lab_id}):  # the hub publishes it
         for port in container.ports.get(5000, []):
             hosts += [f"localhost:{port}", f"127.0.0.1:{port}"]
     return hosts

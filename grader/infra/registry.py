@@ -4,21 +4,21 @@ testcontainers, and the HTTP questions the grader asks it."""
 from __future__ import annotations
 
 import contextlib
-import io
+import hashlib
 import json
 import os
 import secrets
-import tarfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import bcrypt
 import requests
 
 from ..errors import PortInUse, RegistryUnavailable
 from . import net
 from .engine import Engine
+from .hubapi import Challenge, HubAPI, HubRefused
+from .owners import ROLE
 
 # Without Docker Hub the reaper image (testcontainers/ryuk) cannot be had; the course removes
 # what it starts itself (labels on everything, removal on stop and at the next start).
@@ -28,10 +28,6 @@ from testcontainers.core.config import testcontainers_config  # noqa: E402
 from testcontainers.core.container import DockerContainer  # noqa: E402
 
 testcontainers_config.ryuk_disabled = True
-
-BCRYPT_ROUNDS = 4
-"""Distribution checks the bcrypt hash on every request; cost 4 (the minimum) keeps a push of a
-2 MB image at ~0.2 s where testcontainers' cost 12 takes ~3 s (see FIELD-NOTES)."""
 
 IMAGE_MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json",
@@ -131,26 +127,54 @@ class RegistryRequest:
 
 
 class RegistryAPI:
-    """HTTP questions to the registry, asked as the grader's own account."""
+    """HTTP questions to the registry, asked as the grader's own account.
+
+    The registry uses token auth, as Docker Hub's does: a request without a token is answered
+    ``401`` with a Bearer challenge; the token comes from the hub's token service
+    (:attr:`hub`), for the scope the challenge names, and the request is sent again with it."""
 
     def __init__(
         self,
         base_url: str,
         auth: tuple[str, str],
+        hub: HubAPI,
         platform: str = "linux/amd64",
         session: requests.Session | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         """Plain HTTP, or into a grading sandbox's network namespace (``Namespace.session``)."""
-        self.session.auth = auth
+        self.auth = auth
+        self.hub = hub
         self.platform = platform
         """``os/architecture`` whose manifest an index is read for (the engine's own)."""
+        self._tokens: dict[tuple[str, bool], str] = {}
 
     def _get(self, path: str, *, method: str = "GET", auth=None, headers=None) -> requests.Response:
+        anonymous = auth is _anonymous
+        headers = dict(headers or {})
+        scope = _scope_of(path)
+        cached = self._tokens.get((scope, anonymous))
+        if cached:
+            headers["Authorization"] = "Bearer " + cached
+        response = self._send(method, path, headers)
+        challenge = Challenge.parse(response.headers.get("WWW-Authenticate", ""))
+        if response.status_code == 401 and challenge is not None:
+            try:
+                token, _ = self.hub.registry_token(
+                    [challenge.scope] if challenge.scope else [], None if anonymous else self.auth
+                )
+            except HubRefused:
+                return response
+            self._tokens[(scope, anonymous)] = token
+            headers["Authorization"] = "Bearer " + token
+            response = self._send(method, path, headers)
+        return response
+
+    def _send(self, method: str, path: str, headers: dict) -> requests.Response:
         try:
             return self.session.request(
-                method, self.base_url + path, auth=auth, headers=headers, timeout=10
+                method, self.base_url + path, headers=headers, timeout=10, auth=_anonymous
             )
         except requests.exceptions.RequestException as error:
             raise RegistryUnavailable(
@@ -167,8 +191,8 @@ class RegistryAPI:
         return uri
 
     def authenticates(self, username: str, secret: str) -> bool:
-        """Would the registry let ``username`` in with ``secret``?"""
-        return self._get("/v2/", auth=(username, secret)).status_code == 200
+        """Would ``docker login`` succeed as ``username`` with ``secret``?"""
+        return self.hub.authenticates(username, secret)
 
     def answers(self) -> bool:
         """Does anything answer HTTP at the registry's address (any status)?"""
@@ -182,8 +206,8 @@ class RegistryAPI:
         return self._get("/v2/").status_code == 200
 
     def requires_login(self, repository: str) -> bool:
-        """Whether a client without a credential is refused ``repository`` (like a private
-        repository on Docker Hub; the classroom registry refuses everything without login)."""
+        """Whether a client without a credential is refused ``repository`` (a private
+        repository, or one that does not exist yet)."""
         return self._get(f"/v2/{repository}/tags/list", auth=_anonymous).status_code == 401
 
     def catalog(self) -> list[str]:
@@ -288,25 +312,124 @@ def rfc3339_ns(text: str) -> int:
     return int(whole) * 10**9 + int(digits)
 
 
+def _scope_of(path: str) -> str:
+    """The scope a request for ``path`` needs (the key its token is kept under)."""
+    if path.startswith("/v2/_catalog"):
+        return "registry:catalog:*"
+    for kind in ("/manifests/", "/blobs/", "/tags/"):
+        if kind in path:
+            return "repository:" + path[4:].split(kind, 1)[0] + ":pull"
+    return ""
+
+
 def _anonymous(request: requests.PreparedRequest) -> requests.PreparedRequest:
     """An auth hook that sends no credential (the session's own account is not used)."""
     return request
 
 
-def _htpasswd_line(username: str, secret: str) -> str:
-    hashed = bcrypt.hashpw(secret.encode(), bcrypt.gensalt(rounds=BCRYPT_ROUNDS, prefix=b"2a"))
-    return f"{username}:{hashed.decode()}"
+HUB_PORT = 8080
+"""The hub's port inside its container (the registry's is 5000, in the same network)."""
+SERVICE = "classroom-registry"
+ISSUER = "classroom-hub"
+
+
+def registry_config(hub_host_port: int, events_secret: str) -> bytes:
+    """The registry's configuration: Distribution with token auth, trusting the hub's certificate
+    (from the hub's ``/certs`` volume), and sending its push and pull events to the hub. JSON is
+    YAML, so no YAML writer is needed."""
+    config = {
+        "version": 0.1,
+        "log": {"level": "info", "formatter": "json", "accesslog": {"disabled": True}},
+        "storage": {
+            "filesystem": {"rootdirectory": "/var/lib/registry"},
+            "delete": {"enabled": True},
+            "cache": {"blobdescriptor": "inmemory"},
+        },
+        "http": {
+            "addr": ":5000",
+            "secret": secrets.token_hex(16),
+            "headers": {"X-Content-Type-Options": ["nosniff"]},
+        },
+        "auth": {
+            "token": {
+                # The engine (dockerd, not the CLI) fetches tokens: its own localhost.
+                "realm": f"http://localhost:{hub_host_port}/token",
+                "service": SERVICE,
+                "issuer": ISSUER,
+                "rootcertbundle": "/certs/hub.pem",
+            }
+        },
+        "notifications": {
+            "endpoints": [
+                {
+                    "name": "hub",
+                    "url": f"http://127.0.0.1:{HUB_PORT}/_registry/events",
+                    "headers": {"Authorization": [f"Bearer {events_secret}"]},
+                    "timeout": "2s",
+                    "threshold": 5,
+                    "backoff": "1s",
+                    "ignoredmediatypes": ["application/octet-stream"],
+                }
+            ]
+        },
+    }
+    return json.dumps(config, indent=1).encode()
+
+
+class ClassroomHub(DockerContainer):
+    """The classroom's Docker Hub: token service, API and pages (``grader/assets/hub``), in a
+    container whose network the registry joins. It publishes both ports, on the loopback
+    interface only: the registry's (``push_port``) and its own (``host_port``)."""
+
+    def __init__(
+        self,
+        image: str,
+        labels: dict,
+        registry_port: int | None,
+        admin: tuple[str, str],
+        events_secret: str,
+        docker_client_kw: dict | None = None,
+    ) -> None:
+        super().__init__(image, docker_client_kw=docker_client_kw)
+        self.with_envs(
+            HUB_ADMIN=admin[0],
+            HUB_ADMIN_SHA256=hashlib.sha256(admin[1].encode()).hexdigest(),
+            HUB_EVENTS_SECRET=events_secret,
+            HUB_SERVICE=SERVICE,
+            HUB_ISSUER=ISSUER,
+            HUB_PORT=str(HUB_PORT),
+        )
+        if registry_port:
+            self.with_env("HUB_REGISTRY_HOST", f"localhost:{registry_port}")
+        registry = ("127.0.0.1", registry_port) if registry_port else ("127.0.0.1",)
+        self.ports[f"{ClassroomRegistry.PORT}/tcp"] = registry
+        self.ports[f"{HUB_PORT}/tcp"] = ("127.0.0.1",)
+        self.with_kwargs(labels=labels)
+        self.push_port = 0
+        self.host_port = 0
+
+    def read_ports(self) -> None:
+        client = self.get_docker_client()
+        self.push_port = int(client.port(self.get_container_id(), ClassroomRegistry.PORT))
+        self.host_port = int(client.port(self.get_container_id(), HUB_PORT))
+
+    def attach(self, container_id: str) -> ClassroomHub:
+        self._container = self.get_docker_client().client.containers.get(container_id)
+        if self._container.status != "running":
+            self._container.start()
+        self.read_ports()
+        return self
 
 
 class ClassroomRegistry(DockerContainer):
-    """A Distribution registry (``registry:2`` or its offline build) that requires login.
+    """A Distribution registry (``registry:2`` or its offline build) with token auth, and the
+    classroom hub that issues its tokens (:class:`ClassroomHub`, started first: the registry
+    runs in its network and trusts the certificate it made).
 
-    Accounts live in an htpasswd file inside the container; Distribution re-reads it when its
-    modification time changes, so accounts are added without a restart.
-    """
+    Accounts and tokens live in the hub; the grader has an account of its own there
+    (``grader_account``) that may read every repository and nothing else."""
 
     PORT = 5000
-    HTPASSWD = "/auth/htpasswd"
 
     def __init__(
         self,
@@ -314,17 +437,13 @@ class ClassroomRegistry(DockerContainer):
         labels: dict,
         host_port: int | None = None,
         grader_account: tuple[str, str] | None = None,
-        users: dict[str, str] | None = None,
+        hub_image: str = "",
         docker_client_kw: dict | None = None,
         session: requests.Session | None = None,
     ) -> None:
         super().__init__(image, docker_client_kw=docker_client_kw)
         self._session = session
         """Set for a registry in a grading sandbox: HTTP made inside its network namespace."""
-        self.accounts: dict[str, str] = {}
-        """``{username: htpasswd line}``: what this object wrote to the htpasswd file (attach()
-        reads the file instead)."""
-        self._htpasswd_mtime = 0
         self.host_port_request = host_port
         self.host_port = 0
         """The port on the engine's host, known once started."""
@@ -332,33 +451,22 @@ class ClassroomRegistry(DockerContainer):
             "grader" + secrets.token_hex(6),
             secrets.token_urlsafe(24),
         )
-        self.with_envs(
-            REGISTRY_AUTH="htpasswd",
-            REGISTRY_AUTH_HTPASSWD_REALM="Classroom Registry",
-            REGISTRY_AUTH_HTPASSWD_PATH=self.HTPASSWD,
-            REGISTRY_LOG_FORMATTER="json",
-            REGISTRY_LOG_LEVEL="info",
-            REGISTRY_LOG_ACCESSLOG_DISABLED="true",
-            REGISTRY_STORAGE_DELETE_ENABLED="true",
-            REGISTRY_HTTP_SECRET=secrets.token_hex(16),
+        self._events_secret = secrets.token_urlsafe(24)
+        self.hub = ClassroomHub(
+            hub_image,
+            {**labels, ROLE: "hub"} if ROLE in labels else dict(labels),
+            host_port,
+            self.grader_account,
+            self._events_secret,
+            docker_client_kw,
         )
-        # Bound to the loopback interface only: the classroom's network never sees the registry,
-        # and the engine may push over plain HTTP to localhost.
-        # (testcontainers' with_bind_ports takes no interface; the SDK's port spec does.)
-        self.ports[f"{self.PORT}/tcp"] = ("127.0.0.1", host_port) if host_port else ("127.0.0.1",)
         self.with_kwargs(labels=labels)
-        self.accounts.setdefault(self.grader_account[0], _htpasswd_line(*self.grader_account))
-        for username, secret in (users or {}).items():  # in the file before the first request
-            self.accounts[username] = _htpasswd_line(username, secret)
-        self.with_copy_into_container(self._htpasswd_bytes(), self.HTPASSWD)
         self._api: RegistryAPI | None = None
-
-    def _htpasswd_bytes(self) -> bytes:
-        return ("\n".join(self.accounts.values()) + "\n").encode()
+        self._hub_api: HubAPI | None = None
 
     def start(self) -> ClassroomRegistry:
         try:
-            super().start()
+            self.hub.start()
         except Exception as error:  # the SDK's APIError carries the engine's reason
             text = str(error)
             if "port is already allocated" in text or "address already in use" in text:
@@ -367,19 +475,33 @@ class ClassroomRegistry(DockerContainer):
                     "Start the lab without port= to get a free port, or free that port.",
                 ) from None
             raise
-        self.host_port = int(self.get_docker_client().port(self.get_container_id(), self.PORT))
-        self._api = self._connect()
+        self.hub.read_ports()
+        self.host_port = self.hub.push_port
+        host = self._grader_host()
+        self._hub_api = self._hub_client(host)
+        self._wait(f"{self._hub_api.base_url}/_ping", "hub")
+        hub_id = self.hub.get_container_id()
+        self.with_kwargs(
+            labels=self._kwargs["labels"], network_mode=f"container:{hub_id}", volumes_from=[hub_id]
+        )
+        config = registry_config(self.hub.host_port, self._events_secret)
+        self.with_copy_into_container(config, "/etc/docker/registry/config.yml")
+        super().start()
+        self._api = self._connect(host)
         return self
 
     def attach(self, container_id: str) -> ClassroomRegistry:
         """Take over a registry container started earlier (a learner's lab that outlives its
-        kernel), starting it again if the engine stopped it."""
+        kernel), starting it and its hub again if the engine stopped them."""
         self._container = self.get_docker_client().client.containers.get(container_id)
+        mode = self._container.attrs.get("HostConfig", {}).get("NetworkMode", "")
+        self.hub.attach(mode.removeprefix("container:"))
         if self._container.status != "running":
             self._container.start()
-        self.accounts = self.read_accounts()
-        self.host_port = int(self.get_docker_client().port(self.get_container_id(), self.PORT))
-        self._api = self._connect()
+        self.host_port = self.hub.push_port
+        host = self._grader_host()
+        self._hub_api = self._hub_client(host)
+        self._api = self._connect(host)
         return self
 
     @property
@@ -388,81 +510,116 @@ class ClassroomRegistry(DockerContainer):
         HTTP is allowed)."""
         return f"localhost:{self.host_port}"
 
-    def _connect(self) -> RegistryAPI:
-        """Find the address the grader's own HTTP calls reach (differs from the push address
-        when the grader runs in a container with the host's engine socket)."""
+    @property
+    def hub_url(self) -> str:
+        """``http://localhost:PORT``: the hub's pages and API, as the learner's browser (on the
+        engine's machine) reaches them."""
+        return f"http://localhost:{self.hub.host_port}"
+
+    def _grader_host(self) -> tuple[str, int, int]:
+        """``(host, registry port, hub port)`` where the grader's own HTTP calls reach both
+        (differs from the push address when the grader runs in a container with the host's
+        engine socket)."""
         if self._session is not None:
-            api = RegistryAPI(
-                f"http://127.0.0.1:{self.host_port}", self.grader_account, session=self._session
-            )
-            deadline = time.monotonic() + 30
-            while not api.answers():
-                if time.monotonic() > deadline:
-                    raise RegistryUnavailable(
-                        "The classroom registry in the grading sandbox did not answer.",
-                        "Grade again; `grader doctor` shows what is left.",
-                    )
-                time.sleep(0.02)
-            return api
-        candidates = [f"127.0.0.1:{self.host_port}"]
+            return "127.0.0.1", self.hub.push_port, self.hub.host_port
+        candidates = [("127.0.0.1", self.hub.push_port, self.hub.host_port)]
         with contextlib.suppress(Exception):
-            candidates.append(f"{self.get_container_host_ip()}:{self.get_exposed_port(self.PORT)}")
+            host = self.hub.get_container_host_ip()
+            if host not in ("127.0.0.1", "localhost"):
+                candidates.append((host, self.hub.push_port, self.hub.host_port))
         with contextlib.suppress(Exception):
-            bridge = self.get_docker_client().bridge_ip(self.get_container_id())
-            candidates.append(f"{bridge}:{self.PORT}")
+            bridge = self.hub.get_docker_client().bridge_ip(self.hub.get_container_id())
+            candidates.append((bridge, self.PORT, HUB_PORT))
         address = net.first_answering(
-            [f"http://{c}/v2/" for c in dict.fromkeys(candidates)], deadline=30
+            [f"http://{host}:{hub}/_ping" for host, _, hub in candidates], deadline=30
         )
         if address is None:
-            logs = self.get_wrapped_container().logs(tail=10).decode("utf-8", "replace")
+            logs = self.hub.get_wrapped_container().logs(tail=10).decode("utf-8", "replace")
             raise RegistryUnavailable(
-                f"The classroom registry started but did not answer on {', '.join(candidates)}.",
-                "Run `grader doctor`. The registry's last log lines:\n" + logs,
+                f"The classroom hub started but did not answer on "
+                f"{', '.join(f'{h}:{p}' for h, _, p in candidates)}.",
+                "Run `grader doctor`. The hub's last log lines:\n" + logs,
             )
-        return RegistryAPI(address.removesuffix("/v2/"), self.grader_account)
+        return next(c for c in candidates if f"//{c[0]}:{c[2]}/" in address)
+
+    def _hub_client(self, host: tuple[str, int, int]) -> HubAPI:
+        base = f"http://{host[0]}:{host[2]}"
+        return HubAPI(base, f"{base}/token", SERVICE, session=self._session)
+
+    def _wait(self, url: str, what: str) -> None:
+        session = self._session or requests.Session()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                session.get(url, timeout=0.5)
+                return
+            except requests.exceptions.RequestException:
+                if time.monotonic() > deadline:
+                    raise RegistryUnavailable(
+                        f"The classroom {what} did not answer at {url}.",
+                        "Start the lab again; `grader doctor` shows what is left.",
+                    ) from None
+                time.sleep(0.01)
+
+    def _connect(self, host: tuple[str, int, int]) -> RegistryAPI:
+        base = f"http://{host[0]}:{host[1]}"
+        self._wait(base + "/v2/", "registry")
+        return RegistryAPI(base, self.grader_account, self.hub_api, session=self._session)
 
     @property
     def api(self) -> RegistryAPI:
         assert self._api is not None, "start() first"
         return self._api
 
-    def set_account(self, username: str, secret: str) -> None:
-        """Create or replace an account. Takes effect at the registry's next request."""
-        self.accounts[username] = _htpasswd_line(username, secret)
-        # Distribution reloads when the file's mtime changes; tar keeps whole seconds, so make
-        # every rewrite's mtime strictly later than the last one.
-        self._htpasswd_mtime = max(int(time.time()), self._htpasswd_mtime + 1)
-        data = io.BytesIO()
-        with tarfile.open(fileobj=data, mode="w") as tar:
-            content = self._htpasswd_bytes()
-            info = tarfile.TarInfo(self.HTPASSWD.lstrip("/"))
-            info.size, info.mtime, info.mode = len(content), self._htpasswd_mtime, 0o644
-            tar.addfile(info, io.BytesIO(content))
-        self.get_wrapped_container().put_archive("/", data.getvalue())
-        deadline = time.monotonic() + 5
-        while not self.api.authenticates(username, secret):
-            if time.monotonic() > deadline:
-                raise RegistryUnavailable(
-                    f"The registry did not take the account {username!r}.", "Start the lab again."
-                )
-            time.sleep(0.05)
+    @property
+    def hub_api(self) -> HubAPI:
+        assert self._hub_api is not None, "start() first"
+        return self._hub_api
 
-    def read_accounts(self) -> dict[str, str]:
-        """``{username: htpasswd line}`` as the registry's htpasswd file holds them now (another
-        process may have added an account since this object wrote it)."""
-        stream, _ = self.get_wrapped_container().get_archive(self.HTPASSWD)
-        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-            member = tar.getmembers()[0]
-            self._htpasswd_mtime = max(self._htpasswd_mtime, int(member.mtime))
-            text = tar.extractfile(member).read().decode()  # type: ignore[union-attr]
-        return {line.split(":", 1)[0]: line for line in text.splitlines() if ":" in line}
+    # --- accounts: the grader's own calls to the hub ---------------------------------------------
+
+    def _admin(self, method: str, path: str, **kw) -> dict:
+        response = self.hub_api._call(method, path, auth=self.grader_account, **kw)
+        return self.hub_api._json(response)
+
+    def set_account(self, username: str, password: str) -> None:
+        """Create an account, or give it a new password."""
+        self._admin("POST", "/_admin/accounts", json={"username": username, "password": password})
+
+    def course_token(self, username: str, label: str, scope: str = "repo:write") -> str:
+        """A personal access token the course makes for ``username`` (``generated_by``:
+        ``course``), e.g. for a graded lab; returns its secret."""
+        body = self._admin(
+            "POST",
+            f"/_admin/accounts/{username}/access-tokens",
+            json={"token_label": label, "scopes": [scope]},
+        )
+        return body["token"]
+
+    def access_tokens(self, username: str) -> list[dict]:
+        """``username``'s tokens as Docker Hub's API shows them, read as the grader."""
+        return self._admin("GET", f"/_admin/accounts/{username}/access-tokens")["results"]
+
+    def read_accounts(self) -> list[str]:
+        return self._admin("GET", "/_admin/accounts")["accounts"]
 
     def student_accounts(self) -> list[str]:
-        """The accounts in the registry other than the grader's own, in the file's order."""
-        return [name for name in self.read_accounts() if name != self.grader_account[0]]
+        """The accounts in the hub (the grader's own is not one)."""
+        return self.read_accounts()
 
     def has_account(self, username: str) -> bool:
         return username in self.read_accounts()
+
+    def hub_log(self) -> list[dict]:
+        """The hub's own log: one JSON object per token request, sign-in and change."""
+        text = self.hub.get_wrapped_container().logs().decode("utf-8", "replace")
+        found = []
+        for line in text.splitlines():
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if isinstance(record, dict):
+                    found.append(record)
+        return found
 
 
 def requests_log(

@@ -27,10 +27,16 @@ def test_not_logged_in_fails_with_the_login_command(lab):
 
 def test_a_wrong_credential_is_refused_and_recognised(lab):
     refused = login(lab, secret="my-hub-password", check=False)
-    assert refused.returncode != 0 and "401" in refused.stderr
+    assert refused.returncode != 0 and "incorrect username or password" in refused.stderr
     result = lab.check("login")
     assert not result.passed
-    assert "refused" in result.message and "not your access token" in result.message
+    assert "refused" in result.message and "incorrect username or password" in result.message
+
+
+def test_a_login_with_the_password_instead_of_a_token_fails(lab):
+    login(lab, secret=lab.password)  # the hub accepts it, as Docker Hub does
+    result = lab.check("login")
+    assert not result.passed and "with your password" in result.message
 
 
 def test_logging_in_with_another_configuration_is_recognised(lab, tmp_path, monkeypatch):

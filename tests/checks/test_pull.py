@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import docker, pull_fresh, pushed
+from tests.conftest import docker, pull_fresh, pushed, set_private
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -45,11 +45,20 @@ def test_a_pull_before_the_push_does_not_count(lab):
 
 def test_a_denied_pull_is_recognised(lab):
     pushed(lab)
+    set_private(lab, True)
     docker("logout", lab.registry)
     docker("rmi", lab.image(), lab.source())
     assert docker("pull", lab.image(), check=False).returncode != 0
     result = lab.check("pull")
     assert not result.passed and "refused your pull" in result.message
+
+
+def test_a_public_repository_pulls_without_login(lab):
+    pushed(lab)
+    docker("logout", lab.registry)
+    docker("rmi", lab.image(), lab.source())
+    docker("pull", lab.image())
+    assert lab.check("pull").passed
 
 
 def test_nothing_to_pull_before_a_push(lab):

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import docker, login, pushed, tag_and_push
+from tests.conftest import docker, login, pushed, set_lab_token_active, tag_and_push
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -38,21 +38,22 @@ def test_a_push_without_login_is_denied(lab):
 
 
 def test_a_push_with_a_wrong_credential_is_denied(lab):
-    # A stale credential in the lab's config (e.g. from an earlier lab) that the registry refuses.
+    # A credential in the lab's config that the hub no longer accepts (its token deactivated).
     login(lab)
-    lab._registry.set_account(lab.username, "dckr_pat_rotated")
+    set_lab_token_active(lab, False)
     docker("tag", lab.source(), lab.image())
     assert docker("push", lab.image(), check=False).returncode != 0
     result = lab.check("push")
     assert not result.passed
-    assert "credential for 'john123' is wrong" in result.message
+    assert "refused your push as 'john123': access token is inactive" in result.message
 
 
 def test_pushing_under_another_namespace_is_recognised(lab):
     login(lab)
     other = f"{lab.registry}/john/my-flask-app:v1"
     docker("tag", lab.source(), other)
-    docker("push", other)
+    refused = docker("push", other, check=False)  # only john may push there, as on Docker Hub
+    assert refused.returncode != 0 and "denied: requested access" in refused.stderr + refused.stdout
     result = lab.check("push")
     assert not result.passed
     assert "john/my-flask-app" in result.message and "'john123'" in result.message

@@ -1,0 +1,276 @@
+"""Docker Hub's API and its registry token flow, as one client for the classroom hub and the real
+Docker Hub alike (same paths, same shapes). The checks and the hub view read a hub only here."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+
+import requests
+
+from ..errors import CourseError, RegistryUnavailable
+
+DOCKER_HUB = "https://hub.docker.com"
+DOCKER_HUB_REALM = "https://auth.docker.io/token"
+DOCKER_HUB_SERVICE = "registry.docker.io"
+WRITE_SCOPES = ("repo:write", "repo:admin")
+
+
+class HubRefused(CourseError):
+    """The hub turned a request down: ``status`` and the hub's own text."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message, "")
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A registry's ``WWW-Authenticate: Bearer realm=…,service=…,scope=…``."""
+
+    realm: str
+    service: str
+    scope: str = ""
+
+    @classmethod
+    def parse(cls, header: str) -> Challenge | None:
+        if not header.lower().startswith("bearer "):
+            return None
+        fields = dict(re.findall(r'(\w+)="([^"]*)"', header))
+        if "realm" not in fields:
+            return None
+        return cls(fields["realm"], fields.get("service", ""), fields.get("scope", ""))
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """One token request in the classroom hub's log: who asked (``account`` and the kind of
+    ``credential``: ``password``, ``pat:UUID``, ``anonymous``), for which scopes, and what the
+    hub granted or why it refused."""
+
+    time: str
+    account: str
+    credential: str
+    scope: tuple[str, ...]
+    access: tuple[dict, ...]
+    status: int
+    error: str
+    useragent: str
+
+    @classmethod
+    def from_log(cls, record: dict) -> TokenRequest | None:
+        if record.get("msg") not in ("token issued", "token refused"):
+            return None
+        return cls(
+            time=str(record.get("time", "")),
+            account=str(record.get("account", "")),
+            credential=str(record.get("credential", "")),
+            scope=tuple(record.get("scope") or ()),
+            access=tuple(record.get("access") or ()),
+            status=int(record.get("status") or 200),
+            error=str(record.get("error", "")),
+            useragent=str(record.get("useragent", "")),
+        )
+
+    @property
+    def refused(self) -> bool:
+        return self.status != 200
+
+    @property
+    def by_docker(self) -> bool:
+        return self.useragent.startswith("docker/")
+
+    @property
+    def time_ns(self) -> int:
+        from .registry import rfc3339_ns
+
+        return rfc3339_ns(self.time)
+
+    def wants(self, repository: str) -> set[str]:
+        """The actions asked for on ``repository``."""
+        found: set[str] = set()
+        for scope in self.scope:
+            for item in scope.split(" "):
+                kind, _, rest = item.partition(":")
+                name, _, actions = rest.rpartition(":")
+                if kind == "repository" and name == repository:
+                    found |= set(actions.split(","))
+        return found
+
+    def got(self, repository: str) -> set[str]:
+        """The actions granted on ``repository``."""
+        return {
+            action
+            for entry in self.access
+            if entry.get("type") == "repository" and entry.get("name") == repository
+            for action in entry.get("actions", [])
+        }
+
+
+class HubAPI:
+    """Docker Hub's API at ``base_url`` (``https://hub.docker.com`` or a classroom hub's
+    ``http://localhost:PORT``) and its token service at ``token_url``."""
+
+    def __init__(
+        self,
+        base_url: str = DOCKER_HUB,
+        token_url: str = DOCKER_HUB_REALM,
+        service: str = DOCKER_HUB_SERVICE,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token_url = token_url
+        self.service = service
+        self.session = session or requests.Session()
+
+    def _call(
+        self, method: str, path: str, *, access: str | None = None, **kw
+    ) -> requests.Response:
+        headers = dict(kw.pop("headers", None) or {})
+        if access:
+            headers["Authorization"] = f"Bearer {access}"
+        url = path if path.startswith("http") else self.base_url + path
+        try:
+            return self.session.request(method, url, headers=headers, timeout=10, **kw)
+        except requests.exceptions.RequestException as error:
+            raise RegistryUnavailable(
+                f"The hub at {self.base_url} did not answer ({type(error).__name__}).",
+                "Start the lab again; `grader doctor` shows the engine's state.",
+            ) from None
+
+    def _json(self, response: requests.Response, ok=(200, 201)) -> dict:
+        if response.status_code not in ok:
+            raise HubRefused(response.status_code, _message(response))
+        try:
+            return response.json() if response.content else {}
+        except ValueError:
+            raise HubRefused(response.status_code, "the hub answered something not JSON") from None
+
+    # --- the registry's token service ----------------------------------------------------------
+
+    def registry_token(
+        self, scopes: list[str], auth: tuple[str, str] | None = None
+    ) -> tuple[str, list[dict]]:
+        """A registry token for ``scopes`` (``repository:USER/REPO:pull,push``) as ``docker``
+        gets one: with ``auth`` (username, password or access token) or anonymously. Returns the
+        token and the access it grants (read from its claims, which the registry verifies)."""
+        params = [("service", self.service)] + [("scope", s) for s in scopes]
+        if auth:
+            params.append(("account", auth[0]))
+        body = self._json(self._call("GET", self.token_url, params=params, auth=auth))
+        token = body.get("token") or body.get("access_token") or ""
+        return token, _claims(token).get("access") or []
+
+    def authenticates(self, username: str, secret: str) -> bool:
+        """Would ``docker login`` succeed with this secret (the token service accepts it)?"""
+        try:
+            self.registry_token([], (username, secret))
+            return True
+        except HubRefused:
+            return False
+
+    def can(self, action: str, repository: str, auth: tuple[str, str] | None) -> bool:
+        """Whether a token for ``repository`` with ``auth`` (None: anonymous) grants ``action``."""
+        try:
+            _, access = self.registry_token([f"repository:{repository}:pull,{action}"], auth)
+        except HubRefused:
+            return False
+        return any(action in entry.get("actions", []) for entry in access)
+
+    # --- the API ------------------------------------------------------------------------------------
+
+    def sign_in(self, identifier: str, secret: str) -> str:
+        """``POST /v2/auth/token``: an access token for the API's other calls."""
+        body = self._json(
+            self._call("POST", "/v2/auth/token", json={"identifier": identifier, "secret": secret})
+        )
+        return body["access_token"]
+
+    def repository(self, namespace: str, name: str, access: str | None = None) -> dict | None:
+        response = self._call(
+            "GET", f"/v2/namespaces/{namespace}/repositories/{name}", access=access
+        )
+        return None if response.status_code == 404 else self._json(response)
+
+    def repositories(self, namespace: str, access: str | None = None) -> list[dict]:
+        response = self._call("GET", f"/v2/namespaces/{namespace}/repositories", access=access)
+        return self._json(response).get("results") or []
+
+    def create_repository(self, namespace: str, name: str, is_private: bool, access: str) -> dict:
+        response = self._call(
+            "POST",
+            f"/v2/namespaces/{namespace}/repositories",
+            access=access,
+            json={"name": name, "is_private": is_private},
+        )
+        return self._json(response)
+
+    def set_private(self, namespace: str, name: str, is_private: bool, access: str) -> dict:
+        response = self._call(
+            "PATCH",
+            f"/v2/namespaces/{namespace}/repositories/{name}",
+            access=access,
+            json={"is_private": is_private},
+        )
+        return self._json(response)
+
+    def tags(self, namespace: str, name: str, access: str | None = None) -> list[dict]:
+        """Every tag (all pages), newest push first as Docker Hub lists them."""
+        found, path = [], f"/v2/namespaces/{namespace}/repositories/{name}/tags?page_size=100"
+        while path:
+            body = self._json(self._call("GET", path, access=access))
+            found += body.get("results") or []
+            following = body.get("next")
+            path = (
+                None
+                if not following
+                else following
+                if following.startswith("http")
+                else f"/v2/namespaces/{namespace}/repositories/{name}/tags{following}"
+            )
+        return found
+
+    def access_tokens(self, access: str) -> list[dict]:
+        return (
+            self._json(self._call("GET", "/v2/access-tokens", access=access)).get("results") or []
+        )
+
+    def create_access_token(
+        self, access: str, label: str, scope: str, expires_at: str | None = None
+    ) -> dict:
+        """A new personal access token: the answer holds its ``uuid`` and, this once, ``token``."""
+        body = {"token_label": label, "scopes": [scope]}
+        if expires_at:
+            body["expires_at"] = expires_at
+        return self._json(self._call("POST", "/v2/access-tokens", access=access, json=body))
+
+    def set_access_token_active(self, access: str, uuid: str, active: bool) -> dict:
+        response = self._call(
+            "PATCH", f"/v2/access-tokens/{uuid}", access=access, json={"is_active": active}
+        )
+        return self._json(response)
+
+    def delete_access_token(self, access: str, uuid: str) -> None:
+        self._json(self._call("DELETE", f"/v2/access-tokens/{uuid}", access=access), ok=(204,))
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200] or f"HTTP {response.status_code}"
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("details") or body.get("detail") or body)
+    return str(body)
+
+
+def _claims(token: str) -> dict:
+    """The claims of a JWT, unverified: what a token service says it granted (the registry is
+    what verifies it)."""
+    try:
+        payload = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
