@@ -503,7 +503,11 @@ class Lab:
                 (self._state_dir / "answers-shown.json").write_text(json.dumps(self.answers_shown))
 
     def check_all(self) -> list[CheckResult]:
-        return [self.check(check.name) for check in _checks.CHECKS if not check.needs_answers]
+        return [
+            self.check(check.name)
+            for check in _checks.CHECKS
+            if not check.needs_answers and not check.hub
+        ]
 
     # --- what checks ask --------------------------------------------------------------------------
 
@@ -522,6 +526,17 @@ class Lab:
         """The hub's own log: token requests (who, with which credential, for what, granted
         what), sign-ins and changes, oldest first."""
         return self._registry.hub_log()
+
+    def identify_token(self, secret: str) -> dict | None:
+        """Which of your access tokens ``secret`` is (Docker Hub's API shape: ``uuid``,
+        ``token_label``, ``scopes``, ``status``, ``generated_by``), read by the grader without
+        counting as a use; None if it is not one of yours."""
+        return self._registry.identify_token(self.username, secret)
+
+    def hub_repository(self, repository: str = APP_REPOSITORY) -> dict | None:
+        """Your repository as the hub's API shows it (``is_private``, ``last_modified``), read
+        by the grader (a private one too)."""
+        return self._registry.repository(self.username, repository)
 
     def token_requests(self) -> list[TokenRequest]:
         """Every registry token the hub was asked for (by the engine, the grader, anyone), oldest

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..errors import UnknownCheck
 from ..result import Outcome
-from . import account, login, pull, push, rollback, run, tag, verify, versioning
+from . import account, login, pull, push, rollback, run, tag, token, verify, versioning, visibility
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,9 @@ class Check:
     function: Callable[..., Outcome]
     needs_answers: bool = False
     """True when the student states something (``verify``'s digest and size)."""
+    hub: bool = False
+    """A check of the hub's own features (access tokens, visibility), which the lessons on
+    Docker Hub ask for; not part of :meth:`Lab.check_all`'s lifecycle."""
 
 
 # The order is the lesson's; a later check assumes nothing of an earlier one.
@@ -38,6 +41,8 @@ CHECKS: tuple[Check, ...] = (
     Check("run", "Run the pulled image", 2, run.check),
     Check("versioning", "Version with real tags", 2, versioning.check),
     Check("rollback", "Roll back to the previous version", 2, rollback.check),
+    Check("token", "Log in with a token you generated", 1, token.check, hub=True),
+    Check("visibility", "Choose public or private", 1, visibility.check, hub=True),
 )
 
 NAMES = tuple(check.name for check in CHECKS)

@@ -16,6 +16,13 @@ DOCKER_HUB = "https://hub.docker.com"
 DOCKER_HUB_REALM = "https://auth.docker.io/token"
 DOCKER_HUB_SERVICE = "registry.docker.io"
 WRITE_SCOPES = ("repo:write", "repo:admin")
+PERMISSION_LABELS = {
+    "repo:public_read": "Public Repo Read-only",
+    "repo:read": "Read-only",
+    "repo:write": "Read & Write",
+    "repo:admin": "Read, Write, Delete",
+}
+"""Docker Hub's access-token permissions, as its settings page names them."""
 
 
 class HubRefused(CourseError):

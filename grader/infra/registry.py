@@ -600,6 +600,26 @@ class ClassroomRegistry(DockerContainer):
         """``username``'s tokens as Docker Hub's API shows them, read as the grader."""
         return self._admin("GET", f"/_admin/accounts/{username}/access-tokens")["results"]
 
+    def identify_token(self, username: str, secret: str) -> dict | None:
+        """The token ``secret`` is among ``username``'s (Docker Hub's API shape), or None."""
+        try:
+            return self._admin(
+                "POST", "/_admin/identify", json={"username": username, "secret": secret}
+            )
+        except HubRefused as refusal:
+            if refusal.status == 404:
+                return None
+            raise
+
+    def repository(self, namespace: str, name: str) -> dict | None:
+        """A repository as Docker Hub's API shows it, read as the grader (private ones too)."""
+        try:
+            return self._admin("GET", f"/v2/namespaces/{namespace}/repositories/{name}")
+        except HubRefused as refusal:
+            if refusal.status == 404:
+                return None
+            raise
+
     def read_accounts(self) -> list[str]:
         return self._admin("GET", "/_admin/accounts")["accounts"]
 

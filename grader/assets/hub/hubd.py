@@ -563,6 +563,19 @@ class Handler(BaseHTTPRequestHandler):
         )  # fmt: skip
         self.send(201, {**token.api(), "token": secret})
 
+    @route("POST", "/_admin/identify")
+    def admin_identify(self) -> None:
+        """Which of an account's tokens a secret is (the grader's check of a stored login),
+        without counting as a use of it."""
+        self.admin()
+        body = self.json_body()
+        token = self.hub.store.token_by_secret(
+            str(body.get("username", "")), str(body.get("secret", ""))
+        )
+        if token is None:
+            raise Refused(404, "no such access token")
+        self.send(200, token.api())
+
     @route("GET", "/_admin/accounts/([^/]+)/access-tokens")
     def admin_tokens(self, username: str) -> None:
         self.admin()

@@ -1,0 +1,60 @@
+"""visibility: the repository is public or private as asked, and you saw what that means: an
+anonymous pull (logged out) that worked (public) or was refused (private), since the change."""
+
+from __future__ import annotations
+
+from ..result import Outcome, failed, passed, shell
+from .evidence import target
+from .login import login_in_notebook
+
+
+def check(lab, repository: str = "my-flask-app", private: bool = False) -> Outcome:
+    want = target(lab, repository, "v1")
+    word = "private" if private else "public"
+    found = lab.hub_repository(want.repository)
+    if found is None:
+        return failed(
+            f"The hub has no repository {want.path}: a first push creates it.",
+            "Push first: " + shell(f"docker push {want.ref}"),
+        )
+    page = lab.hub_page(f"/r/{want.path}")
+    if bool(found.get("is_private")) != private:
+        return failed(
+            f"{want.path} is {'private' if found.get('is_private') else 'public'}, not {word}.",
+            f"Open {page}, and under Settings choose Make {word}.",
+        )
+    since = _ns(found.get("last_modified") or found.get("date_registered") or "")
+    tries = [
+        r
+        for r in lab.token_requests()
+        if r.by_docker
+        and r.credential == "anonymous"
+        and "pull" in r.wants(want.path)
+        and r.time_ns > since
+    ]
+    if not tries:
+        return failed(
+            f"{want.path} is {word}, but you have not tried an anonymous pull since it became so.",
+            f"Log out, pull, and see what happens: {shell(f'docker logout {want.registry}')}, "
+            f"{shell(f'docker pull {want.ref}')}; then log in again: {login_in_notebook(lab)}",
+        )
+    last = tries[-1]
+    refused = "pull" not in last.got(want.path)
+    if refused != private:
+        return failed(
+            f"An anonymous pull of {want.path} was {'refused' if refused else 'served'}, "
+            f"which a {word} repository would not do.",
+            "Pull again while logged out: " + shell(f"docker pull {want.ref}"),
+        )
+    seen = "refused" if refused else "served without a login"
+    return passed(
+        f"{want.path} is {word}, and you saw an anonymous pull {seen}.",
+        private=private,
+        anonymous_pulls=len(tries),
+    )
+
+
+def _ns(text: str) -> int:
+    from ..infra.registry import rfc3339_ns
+
+    return rfc3339_ns(text)

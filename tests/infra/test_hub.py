@@ -1,0 +1,297 @@
+"""The classroom hub against the real registry and hub containers and the real docker CLI:
+each token permission allows and refuses what Docker Hub's does, tokens expire, deactivate,
+reactivate and go; public and private repositories; another account; the private-repository
+limit; Docker Hub's texts where the CLI shows them; bad input; sign-in rate limits; the pages."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+import pytest
+import requests
+
+from grader.errors import InvalidInput
+from grader.infra.hubapi import HubAPI, HubRefused
+from tests.conftest import docker
+
+pytestmark = pytest.mark.docker
+
+INSUFFICIENT = "unauthorized: access token has insufficient scopes"
+PRIVATE_PULL = (
+    "repository does not exist or may require 'docker login': denied: requested access to the "
+    "resource is denied"
+)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A one-layer image built here (no Docker Hub): pushes in a fraction of a second."""
+    folder = tmp_path_factory.mktemp("tiny")
+    (folder / "hello.txt").write_text("hello from the classroom hub test\n")
+    (folder / "Dockerfile").write_text("FROM scratch\nCOPY hello.txt /\n")
+    subprocess.run(["docker", "build", "-q", "-t", "hub-test-tiny:1", str(folder)], check=True,
+                   capture_output=True)  # fmt: skip
+    yield "hub-test-tiny:1"
+    subprocess.run(["docker", "rmi", "-f", "hub-test-tiny:1"], capture_output=True)
+
+
+def login_with(lab, secret: str, username: str | None = None, check: bool = True):
+    return docker(
+        "login", lab.registry, "-u", username or lab.username, "--password-stdin",
+        input=secret, check=check,
+    )  # fmt: skip
+
+
+def push(lab, tiny: str, tag: str, path: str | None = None, check: bool = True):
+    ref = f"{lab.registry}/{path or lab.username + '/my-flask-app'}:{tag}"
+    docker("tag", tiny, ref)
+    return docker("push", ref, check=check)
+
+
+def pull(lab, tag: str = "v1", path: str | None = None):
+    ref = f"{lab.registry}/{path or lab.username + '/my-flask-app'}:{tag}"
+    docker("rmi", ref, check=False)
+    return docker("pull", ref, check=False)
+
+
+def signed_in(lab) -> str:
+    return lab.hub_api.sign_in(lab.username, lab.password)
+
+
+def new_token(lab, scope: str, label: str = "test", **kw) -> dict:
+    return lab.hub_api.create_access_token(signed_in(lab), label, scope, **kw)
+
+
+def test_each_permission_allows_and_refuses_what_docker_hubs_does(lab, tiny):
+    login_with(lab, lab.token)
+    push(lab, tiny, "v1")
+    lab.hub_api.set_private(lab.username, "my-flask-app", True, signed_in(lab))
+    expected = {  # permission: (may push, may pull its own private repository)
+        "repo:public_read": (False, False),
+        "repo:read": (False, True),
+        "repo:write": (True, True),
+        "repo:admin": (True, True),
+    }
+    for scope, (may_push, may_pull_private) in expected.items():
+        token = new_token(lab, scope, label=scope)
+        assert token["token"].startswith("dckr_pat_") and token["scopes"] == [scope]
+        login_with(lab, token["token"])  # every permission logs in
+        pushed = push(lab, tiny, "v-" + scope.split(":")[1], check=False)
+        assert (pushed.returncode == 0) == may_push, (scope, pushed.stderr)
+        if not may_push:
+            assert INSUFFICIENT in pushed.stderr + pushed.stdout
+        pulled = pull(lab)
+        assert (pulled.returncode == 0) == may_pull_private, (scope, pulled.stderr)
+        if not may_pull_private:
+            assert PRIVATE_PULL in pulled.stderr
+    # Deleting a tag (Distribution's "delete" action): only Read, Write, Delete may.
+    for scope, allowed in (("repo:write", False), ("repo:admin", True)):
+        secret = new_token(lab, scope)["token"]
+        assert (
+            lab.hub_api.can("delete", f"{lab.username}/my-flask-app", (lab.username, secret))
+            is allowed
+        )
+
+
+def test_tokens_expire_deactivate_reactivate_and_go(lab):
+    hub = lab.hub_api
+    access = signed_in(lab)
+    soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))
+    expiring = hub.create_access_token(access, "expires soon", "repo:write", expires_at=soon)
+    assert login_with(lab, expiring["token"]).returncode == 0
+    time.sleep(3)
+    refused = login_with(lab, expiring["token"], check=False)
+    assert refused.returncode != 0 and "access token has expired" in refused.stderr
+
+    token = hub.create_access_token(access, "switch", "repo:write")
+    hub.set_access_token_active(access, token["uuid"], False)
+    refused = login_with(lab, token["token"], check=False)
+    assert refused.returncode != 0 and "access token is inactive" in refused.stderr
+    assert (
+        next(t for t in hub.access_tokens(access) if t["uuid"] == token["uuid"])["status"]
+        == "inactive"
+    )
+    hub.set_access_token_active(access, token["uuid"], True)
+    assert login_with(lab, token["token"]).returncode == 0
+
+    hub.delete_access_token(access, token["uuid"])
+    refused = login_with(lab, token["token"], check=False)
+    assert refused.returncode != 0 and "incorrect username or password" in refused.stderr
+    assert token["uuid"] not in [t["uuid"] for t in hub.access_tokens(access)]
+    with pytest.raises(HubRefused) as gone:
+        hub.delete_access_token(access, token["uuid"])
+    assert gone.value.status == 404
+
+
+def test_a_token_is_shown_once_and_stored_hashed(lab):
+    token = new_token(lab, "repo:read")
+    listed = lab.hub_api.access_tokens(signed_in(lab))
+    assert token["token"] not in str(listed) and all(t["token"] == "" for t in listed)
+    database = lab._registry.hub.exec(["python3", "-c", (
+        "import sqlite3; print(sqlite3.connect('/var/lib/hub/hub.db').execute("
+        "'select group_concat(hash) from tokens').fetchone()[0])")])  # fmt: skip
+    assert token["token"] not in database.output.decode()
+    assert token["token"][len("dckr_pat_") :] not in database.output.decode()
+
+
+def test_public_and_private_pulls_anonymous_and_logged_in(lab, tiny):
+    login_with(lab, lab.token)
+    push(lab, tiny, "v1")
+    repository = lab.hub_api.repository(lab.username, "my-flask-app")
+    assert repository["is_private"] is False  # a first push creates it public
+    docker("logout", lab.registry)
+    assert pull(lab).returncode == 0  # public: anyone pulls
+
+    lab.hub_api.set_private(lab.username, "my-flask-app", True, signed_in(lab))
+    refused = pull(lab)
+    assert refused.returncode != 0 and PRIVATE_PULL in refused.stderr
+    assert lab.hub_api.repository(lab.username, "my-flask-app") is None  # not even listed
+    login_with(lab, lab.token)
+    assert pull(lab).returncode == 0  # its owner does
+
+    lab.hub_api.set_private(lab.username, "my-flask-app", False, signed_in(lab))
+    docker("logout", lab.registry)
+    assert pull(lab).returncode == 0
+
+
+def test_another_account_cannot_push_into_theirs_nor_pull_their_private_one(lab, tiny):
+    login_with(lab, lab.token)
+    push(lab, tiny, "v1")
+    lab._registry.set_account("jane1234", "janes-password-1")
+    janes = lab._registry.course_token("jane1234", "jane's token")
+    login_with(lab, janes, username="jane1234")
+    refused = push(lab, tiny, "v2", check=False)
+    assert refused.returncode != 0 and "denied: requested access to the resource is denied" in (
+        refused.stderr + refused.stdout
+    )
+    assert pull(lab).returncode == 0  # public: jane may pull it
+    push(lab, tiny, "v1", path="jane1234/her-app")  # and push into her own
+    lab.hub_api.set_private(lab.username, "my-flask-app", True, signed_in(lab))
+    assert PRIVATE_PULL in pull(lab).stderr
+
+
+def test_a_free_account_has_one_private_repository(lab):
+    access = signed_in(lab)
+    first = lab.hub_api.create_repository(lab.username, "secret-one", True, access)
+    assert first["is_private"] is True and first["namespace"] == lab.username
+    with pytest.raises(HubRefused) as refused:
+        lab.hub_api.create_repository(lab.username, "secret-two", True, access)
+    assert refused.value.status == 403 and "allows 1 private repository" in str(refused.value)
+    public = lab.hub_api.create_repository(lab.username, "open-one", False, access)
+    with pytest.raises(HubRefused):
+        lab.hub_api.set_private(lab.username, "open-one", True, access)
+    assert lab.hub_api.repository(lab.username, "open-one", access)["is_private"] is False
+    lab.hub_api.set_private(lab.username, "secret-one", False, access)  # make room
+    assert lab.hub_api.set_private(lab.username, public["name"], True, access)["is_private"]
+
+
+def test_bad_input_gets_a_clear_error_and_changes_nothing(lab):
+    hub, access = lab.hub_api, signed_in(lab)
+    before = hub.access_tokens(access)
+    base = hub.base_url
+    bearer = {"Authorization": f"Bearer {access}"}
+    cases = [
+        ("POST", "/v2/access-tokens", {"data": "{not json"}, 400, "not JSON"),
+        ("POST", "/v2/access-tokens", {"json": ["a list"]}, 400, "JSON object"),
+        ("POST", "/v2/access-tokens", {"json": {"token_label": "", "scopes": ["repo:read"]}}, 400, "description"),
+        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": ["repo:everything"]}}, 400, "unknown scope"),
+        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": "repo:read"}}, 400, "list of one"),
+        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": ["repo:read"], "expires_at": "tomorrow"}}, 400, "RFC 3339"),
+        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": ["repo:read"], "expires_at": "2001-01-01T00:00:00Z"}}, 400, "in the past"),
+        ("PATCH", "/v2/access-tokens/no-such-uuid", {"json": {"is_active": False}}, 404, "not found"),
+        ("PATCH", f"/v2/access-tokens/{before[0]['uuid']}", {"json": {"is_active": "no"}}, 400, "true or false"),
+        ("POST", f"/v2/namespaces/{lab.username}/repositories", {"json": {"name": "Bad Name!"}}, 400, "lowercase"),
+        ("POST", f"/v2/namespaces/{lab.username}/repositories", {"json": {"name": "ok", "is_private": "yes"}}, 400, "true or false"),
+        ("POST", "/v2/namespaces/someoneelse/repositories", {"json": {"name": "theirs"}}, 403, "only 'someoneelse'"),
+        ("GET", f"/v2/namespaces/{lab.username}/repositories/none/tags?page_size=1000", {}, 404, "not found"),
+        ("POST", "/v2/auth/token", {"json": {"identifier": lab.username}}, 400, "required"),
+    ]  # fmt: skip
+    for method, path, kw, status, text in cases:
+        response = requests.request(method, base + path, headers=bearer, timeout=5, **kw)
+        assert response.status_code == status, (path, kw, response.text)
+        assert text in response.json()["message"], (path, response.text)
+    no_login = requests.get(base + "/v2/access-tokens", timeout=5)
+    assert no_login.status_code == 401 and "sign in" in no_login.json()["message"]
+    assert [t["uuid"] for t in hub.access_tokens(access)] == [t["uuid"] for t in before]
+    assert [t["is_active"] for t in hub.access_tokens(access)] == [t["is_active"] for t in before]
+    assert hub.repositories(lab.username, access) == []
+    # A personal access token may not manage tokens (Docker Hub's rule).
+    with_token = hub.sign_in(lab.username, lab.token)
+    with pytest.raises(HubRefused) as refused:
+        hub.create_access_token(with_token, "made by a token", "repo:admin")
+    assert refused.value.status == 403
+
+
+def test_sign_in_attempts_are_rate_limited(lab):
+    hub = lab.hub_api
+    for _ in range(10):
+        with pytest.raises(HubRefused) as wrong:
+            hub.sign_in(lab.username, "not-the-password")
+        assert wrong.value.status == 401 and "incorrect username or password" in str(wrong.value)
+    with pytest.raises(HubRefused) as limited:
+        hub.sign_in(lab.username, lab.password)  # even the right one, for a minute
+    assert limited.value.status == 429 and "too many failed sign-in attempts" in str(limited.value)
+    page = requests.post(
+        hub.base_url + "/login",
+        data={"username": lab.username, "password": lab.password},
+        timeout=5,
+    )
+    assert page.status_code == 429 and "Too many failed sign-in attempts" in page.text
+    assert int(page.headers["Retry-After"]) > 0
+    refused = login_with(lab, lab.token, check=False)  # the token service shares the limit
+    assert refused.returncode != 0 and "too many failed sign-in attempts" in refused.stderr
+
+
+def test_the_tags_api_has_docker_hubs_shape(lab, tiny):
+    login_with(lab, lab.token)
+    output = push(lab, tiny, "v1.0.0").stdout
+    digest = re.search(r"digest: (sha256:[0-9a-f]{64})", output).group(1)
+    (tag,) = lab.hub_api.tags(lab.username, "my-flask-app")
+    assert tag["name"] == "v1.0.0" and tag["digest"] == digest
+    assert tag["full_size"] > 0 and tag["last_updater_username"] == lab.username
+    assert tag["tag_last_pushed"] and tag["images"][0]["size"] == tag["full_size"]
+    platform = lab.engine.platform.split("/")
+    assert [tag["images"][0]["os"], tag["images"][0]["architecture"]] == platform[:2]
+    # The same client reads it from another "hub" (the real Docker Hub's paths and shapes).
+    elsewhere = HubAPI(lab.hub_url.replace("localhost", "127.0.0.1"))
+    assert elsewhere.tags(lab.username, "my-flask-app")[0]["digest"] == digest
+
+
+def test_the_pages_sign_in_generate_a_token_once_and_guard_their_forms(lab):
+    browser = requests.Session()
+    base = lab.hub_url
+    assert "/login" in browser.get(base + "/settings/personal-access-tokens", timeout=5).url
+    wrong = browser.post(
+        base + "/login", data={"username": lab.username, "password": "x"}, timeout=5
+    )
+    assert wrong.status_code == 401 and "Incorrect username or password" in wrong.text
+    browser.post(
+        base + "/login", data={"username": lab.username, "password": lab.password}, timeout=5
+    )
+    form = browser.get(base + "/settings/personal-access-tokens/new", timeout=5).text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    count = len(lab.hub_api.access_tokens(signed_in(lab)))
+    forged = browser.post(base + "/settings/personal-access-tokens",
+                          data={"description": "x", "permission": "repo:write"}, timeout=5)  # fmt: skip
+    assert forged.status_code == 403 and "expired" in forged.text
+    empty = browser.post(base + "/settings/personal-access-tokens",
+                         data={"csrf": csrf, "description": " ", "permission": "repo:write"}, timeout=5)  # fmt: skip
+    assert empty.status_code == 400 and "needs a description" in empty.text
+    made = browser.post(base + "/settings/personal-access-tokens", timeout=5, data={
+        "csrf": csrf, "description": "my laptop", "permission": "repo:write", "expiration": "30"})  # fmt: skip
+    assert made.status_code == 201 and "only be displayed once" in made.text
+    secret = re.search(r"data-token>(dckr_pat_[^<]+)<", made.text).group(1)
+    assert len(lab.hub_api.access_tokens(signed_in(lab))) == count + 1
+    listing = browser.get(base + "/settings/personal-access-tokens", timeout=5).text
+    assert "my laptop" in listing and secret not in listing and "Read &amp; Write" in listing
+    lab.save_token(secret)
+    assert lab.token_file.read_text() == secret
+    with pytest.raises(InvalidInput):
+        lab.save_token("dckr_pat_" + "x" * 27)
+    with pytest.raises(InvalidInput):
+        lab.save_token(lab.password)
+    assert lab.token_file.read_text() == secret  # a bad one changes nothing
+    escaped = browser.get(base + "/r/<script>/x", timeout=5)
+    assert escaped.status_code == 404 and "<script>" not in escaped.text
