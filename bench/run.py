@@ -3,10 +3,12 @@
 Absolute times drift on shared machines, so every figure is a ratio of two things measured in
 the same run, alternating, on the same engine:
 
-1. push with login: the classroom registry vs testcontainers' stock DockerRegistryContainer with
-   a username and password, and vs a registry with no login (the floor); tiny image and the app;
+1. push with login: the classroom registry (token auth: the hub's token service, a Read & Write
+   access token) vs testcontainers' stock DockerRegistryContainer with a username and password,
+   and vs a registry with no login (the floor); tiny image and the app;
 2. check latency: lab.check for each step once the lab is up (median, 95th percentile);
-3. lab start: Lab.start vs a bare `docker run` of the registry image to its first answer;
+3. lab start: Lab.start (registry and hub, account and token) vs a bare `docker run` of the
+   registry image to its first answer;
 4. grading one submission: `grader grade` vs plain `nbgrader autograde` (nbgrader on its own);
 5. grading a class: `grader grade` vs sequential plain `nbgrader autograde`;
 6. a second version: bytes pushed for v1.1.0 after a one-line change vs the image's size.

@@ -83,9 +83,12 @@ def _push_once(kind: str, image: str, registry_image: str) -> float:
     user, secret = "bench1", "dckr_pat_" + secrets.token_hex(12)
     config = scratch()
     env = {**os.environ, "DOCKER_CONFIG": str(config)}
-    if kind == "classroom":
-        registry = ClassroomRegistry(registry_image, {"org.publishing-course.bench": "1"}).start()
-        registry.set_account(user, secret)
+    if kind == "classroom":  # token auth: the hub's token service, as on Docker Hub
+        registry = ClassroomRegistry(
+            registry_image, {"org.publishing-course.bench": "1"}, hub_image=images.HUB_IMAGE
+        ).start()
+        registry.set_account(user, secrets.token_urlsafe(12))
+        secret = registry.course_token(user, "bench", "repo:write")  # logs in with a token
         port = registry.host_port
     elif kind == "stock":
         registry = DockerRegistryContainer(image=registry_image, username=user, password=secret)
@@ -109,6 +112,8 @@ def _push_once(kind: str, image: str, registry_image: str) -> float:
     finally:
         subprocess.run(["docker", "rmi", target], capture_output=True)
         registry.stop()
+        if kind == "classroom":
+            registry.hub.stop()
         remove(config)
 
 
@@ -249,12 +254,12 @@ def lab_start(size: Size) -> list[dict]:
     ratio = median(ours) / median(bare)
     return [
         _row(
-            "lab start: Lab.start vs bare docker run",
+            "lab start (registry and hub): Lab.start vs bare docker run of the registry",
             f"{median(ours):.2f} s",
             f"{median(bare):.2f} s",
             ratio,
-            "<= 1.5x",
-            ratio <= 1.5,
+            "<= 2x",
+            ratio <= 2,
             samples={"lab": ours, "bare": bare},
         )  # fmt: skip
     ]

@@ -154,9 +154,11 @@ TEXTS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
     },
     "logged-out-pull": {
         CLASSIC: (
-            "The engine says `no basic auth credentials`: the registry asked for a login and "
-            "your client had none to give.",
-            ("no basic auth credentials",),
+            "The engine says `pull access denied for …, repository does not exist or may "
+            "require 'docker login': denied: requested access to the resource is denied`, "
+            "Docker Hub's own words: the hub gave your anonymous client a token without pull "
+            "access, and the registry refused it.",
+            ("pull access denied", "denied: requested access to the resource is denied"),
         ),
         CONTAINERD: (
             "The engine says `pull access denied, repository does not exist or may require "

@@ -1,5 +1,5 @@
 """What Docker Hub's repository page shows (name, tags, compressed size, last pushed, digest,
-visibility), read from the lab's registry. The Hub view widget displays it; so does a notebook."""
+visibility), read through Docker Hub's API from the lab's hub. The Hub view widget displays it; so does a notebook."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import html
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .checks.evidence import human_size, last_push, target
-from .infra.registry import rfc3339_ns
+from .checks.evidence import human_size
+from .infra.registry import INDEX_TYPES, rfc3339_ns
 from .lab import APP_REPOSITORY
 
 
@@ -22,7 +22,7 @@ class HubTag:
     size: int
     """Compressed size in bytes: the sum of the layers pushed."""
     pushed: datetime | None
-    """When the registry stored this tag last (from its request log), or None if unknown."""
+    """When this tag was last pushed (the hub's ``tag_last_pushed``), or None if unknown."""
     platform: str = ""
     """OS/ARCH of the image (``linux/amd64``), as the hub's Tags tab shows it."""
     kind: str = "image"
@@ -54,7 +54,9 @@ class HubRepository:
     tags: tuple[HubTag, ...]
     """Most recently pushed first."""
     private: bool
-    """Whether a client without login is refused (every repository of the classroom registry)."""
+    """Whether the repository is private (only its owner pulls it); a new one is public."""
+    url: str = ""
+    """The repository's page on the hub (``/r/USERNAME/REPOSITORY``)."""
 
     def tag(self, name: str) -> HubTag | None:
         return next((t for t in self.tags if t.name == name), None)
@@ -83,6 +85,11 @@ class HubRepository:
             f'font-size:0.8em">{visibility}</span></div>'
             f'<div style="color:#666">{html.escape(self.registry)}/{html.escape(self.name)}'
         )
+        if self.url:
+            head += (
+                f' &middot; <a href="{html.escape(self.url)}" target="_blank">open on the hub</a>'
+            )
+
         if self.last_pushed:
             head += f" &middot; last pushed {html.escape(self.last_pushed.pushed_text())}"
         head += "</div>"
@@ -106,28 +113,29 @@ class HubRepository:
 
 
 def repository(lab, name: str = APP_REPOSITORY) -> HubRepository:
-    """The hub page of ``USERNAME/name`` in the lab's registry, read now."""
+    """The hub page of ``USERNAME/name``, read now through Docker Hub's API (the classroom
+    hub's, or Docker Hub's own: the same paths and shapes)."""
     path = f"{lab.username}/{name}"
-    requests = lab.requests()
+    access = lab.hub_access()
+    found = lab.hub_api.repository(lab.username, name, access)
     tags = []
-    for tag in lab.hub.tags(path):
-        manifest = lab.hub.manifest(path, tag)
-        if manifest is None:  # removed between the two questions
-            continue
-        push = last_push(requests, target(lab, name, tag))
+    for tag in lab.hub_api.tags(lab.username, name, access) if found else []:
+        image = (tag.get("images") or [{}])[0]
+        parts = (image.get("os"), image.get("architecture"), image.get("variant"))
         tags.append(
             HubTag(
-                tag,
-                manifest.digest,
-                manifest.size,
-                _time(push.time if push else ""),
-                platform=manifest.platform or lab.hub.image_platform(path, manifest),
-                kind="index" if manifest.is_index else "image",
+                tag["name"],
+                tag.get("digest") or image.get("digest", ""),
+                int(tag.get("full_size") or 0),
+                _time(tag.get("tag_last_pushed") or ""),
+                platform="/".join(p for p in parts if p),
+                kind="index" if tag.get("media_type") in INDEX_TYPES else "image",
             )
         )
     oldest = datetime.min.replace(tzinfo=timezone.utc)
     tags.sort(key=lambda t: (t.pushed or oldest, t.name), reverse=True)
-    return HubRepository(lab.registry, path, tuple(tags), lab.hub.requires_login(path))
+    private = bool(found and found.get("is_private"))
+    return HubRepository(lab.registry, path, tuple(tags), private, lab.hub_page(f"/r/{path}"))
 
 
 def _time(text: str) -> datetime | None:

@@ -522,6 +522,11 @@ class Lab:
         Docker Hub)."""
         return self._registry.hub_api
 
+    def hub_access(self) -> str:
+        """An API access token for the hub, signed in as the grader (who reads every
+        repository, private ones too); in a graded notebook, as the student."""
+        return self._registry.grader_access()
+
     def hub_log(self) -> list[dict]:
         """The hub's own log: token requests (who, with which credential, for what, granted
         what), sign-ins and changes, oldest first."""

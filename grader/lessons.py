@@ -140,7 +140,7 @@ class Task:
     shape: str
     """The command's shape: placeholders in capitals, to fill in (not runnable as it is)."""
     answer: str
-    answers: tuple[tuple[str, str], ...] = ()
+    answers: tuple[tuple[str, object], ...] = ()
     """What the check takes besides the lab, e.g. ``(("tag", "v2.0.0"),)``."""
 
     @property
@@ -155,11 +155,34 @@ _LOGIN_NUDGE = (
     "standard input (--password-stdin), read from your token file with <, never typed."
 )
 
+_NEW_TOKEN = (
+    "# The hub's page does this by hand; Docker Hub's API does it from code:\n"
+    "access = lab.hub_api.sign_in(lab.username, lab.password)\n"
+    'made = lab.hub_api.create_access_token(access, "my notebook", "repo:write")\n'
+    'lab.save_token(made["token"])\n'
+)
+
+
+def _visibility_answer(private: bool) -> str:
+    return (
+        "# The repository's page (Settings) does this by hand; Docker Hub's API from code:\n"
+        "access = lab.hub_api.sign_in(lab.username, lab.password)\n"
+        f'lab.hub_api.set_private(lab.username, "my-flask-app", {private}, access)\n'
+        "!docker pull {lab.image()}"
+    )
+
+
 TASKS: tuple[Task, ...] = (
     Task(
         "login", "02-login",
-        "Log in to your registry as your username, with your access token sent on standard input.",
-        "login", _LOGIN_NUDGE, _LOGIN_SHAPE, _LOGIN,
+        "Generate a Read & Write access token on your hub, keep it in your lab "
+        "(lab.save_token()), then log in to your registry with it on standard input.",
+        "token",
+        "The hub's Account settings → Personal access tokens → Generate new token; choose Read & "
+        "Write. lab.save_token() asks for it (paste; it is not shown). Then docker login, the "
+        "token read from lab.token_file with <.",
+        "lab.save_token()  # paste the token the hub showed you\n" + _LOGIN_SHAPE,
+        _NEW_TOKEN + _LOGIN,
     ),
     Task(
         "tag", "03-tag",
@@ -254,6 +277,26 @@ TASKS: tuple[Task, ...] = (
         "!docker rm -f CONTAINER\n!docker run -d -p HOST_PORT:5000 "
         "REGISTRY/USERNAME/my-flask-app:v1.0.0",
         "!docker rm -f {deployed[-1]}\n!docker run -d -p {port}:5000 {lab.image('v1.0.0')}",
+    ),
+    Task(
+        "private", "08-public-private",
+        "Make your repository private on its hub page (Settings → Make private). Then, still "
+        "logged out, pull it again.",
+        "visibility",
+        "Open your repository's page on the hub (the link above) and sign in; the Settings box "
+        "has the button. The pull is the same command as before.",
+        "(on the hub's page: Make private)\n!docker pull REGISTRY/USERNAME/my-flask-app:v1",
+        _visibility_answer(True),
+        (("private", True),),
+    ),
+    Task(
+        "public", "08-public-private",
+        "Make it public again, and pull it once more, still logged out.",
+        "visibility",
+        "The same Settings box now offers Make public.",
+        "(on the hub's page: Make public)\n!docker pull REGISTRY/USERNAME/my-flask-app:v1",
+        _visibility_answer(False),
+        (("private", False),),
     ),
     Task(
         "login-again", "08-public-private",
@@ -427,18 +470,20 @@ MOMENTS: tuple[Moment, ...] = (
     ),
     Moment(
         "logged-out", "08-public-private",
-        "You log out of your registry, then pull your own image. What happens?",
+        "A first push made your repository public. You log out of your registry, then pull "
+        "your own image. What happens?",
         (
-            "It works: it is your image.",
-            "It is refused: the repository is private and you are anonymous now.",
+            "It works: a public repository answers anyone, logged in or not.",
+            "It is refused: you are anonymous now.",
             "It works from the local copy, without asking the registry.",
         ),
-        1,
+        0,
         lambda lab: [f"docker logout {lab.registry}", f"docker pull {lab.image()}"],
         lambda lab, results, before: 1 if _failed_last(results) else 0,
-        "A pull always asks the registry, and a private repository answers only those with "
-        "access. Docker Hub says: pull access denied for NAME, repository does not exist or "
-        "may require 'docker login'. A public repository would have answered anyone.",
+        "A pull always asks the registry (even when the engine has the image: it compares "
+        "digests). A public repository answers everyone, as public images on Docker Hub do "
+        "without any account; only pushing needs a login, and only the owner may push. A "
+        "private repository would have refused you.",
     ),
 )  # fmt: skip
 

@@ -6,6 +6,7 @@ import pytest
 
 from grader import hubview
 from grader.infra import commands
+from tests.conftest import set_private
 from tests.learners import learner_lab, pushed
 
 
@@ -38,7 +39,7 @@ def test_last_pushed_reads_like_the_hub(ago, text):
 def test_the_page_lists_each_tag_with_digest_size_platform_and_push_time_newest_first():
     with learner_lab("lessonsh") as lab:
         empty = hubview.repository(lab)
-        assert empty.tags == () and empty.private and "no tags yet" in str(empty)
+        assert empty.tags == () and not empty.private and "no tags yet" in str(empty)
         pushed(lab)
         commands.run(f"docker tag my-flask-app:v1 {lab.image('v1.0.0')}")
         commands.run(f"docker push {lab.image('v1.0.0')}")
@@ -50,8 +51,12 @@ def test_the_page_lists_each_tag_with_digest_size_platform_and_push_time_newest_
             assert tag.digest == manifest.digest and tag.size == manifest.size
             assert tag.pushed is not None
         assert page.tags[0].pushed >= page.tags[1].pushed
-        assert page.private  # the classroom registry refuses anonymous pulls
+        assert not page.private  # a first push makes a public repository, as on Docker Hub
+        assert page.url == lab.hub_page(f"/r/{page.name}")
+        set_private(lab, True)
+        page = hubview.repository(lab)  # the grader reads a private one too
         html = page._repr_html_()
+        assert page.private and [t.name for t in page.tags] == ["v1.0.0", "v1"]
         assert manifest.digest in html and "Private" in html and 'data-tag="v1.0.0"' in html
         platform = lab.engine.info.platform  # OS/ARCH, as the hub's Tags tab shows it
         assert all(t.platform == platform and t.kind == "image" for t in page.tags)

@@ -290,7 +290,7 @@ def _linked_libraries(binary: str) -> list[str]:
 
 
 def build_base(engine: Engine, ref: str, log: Log) -> None:
-    """A Debian root file system with Python 3 and Flask, made by debootstrap from a Debian
+    """A Debian root file system with Python 3, Flask and cryptography, made by debootstrap from a Debian
     mirror (reachable in classrooms that have no Docker Hub) and imported as an image."""
     missing = offline_tools()["base"]
     if missing:
@@ -299,7 +299,9 @@ def build_base(engine: Engine, ref: str, log: Log) -> None:
         rootfs = Path(work) / "rootfs"
         log(f"images: debootstrap {DEBIAN_SUITE} from {DEBIAN_MIRROR} (about a minute)")
         command = [
-            "debootstrap", "--variant=minbase", "--include=python3,python3-flask",
+            # python3-cryptography: the hub signs the registry's tokens with it (its image is
+            # built on this base without reaching any package index).
+            "debootstrap", "--variant=minbase", "--include=python3,python3-flask,python3-cryptography",
             DEBIAN_SUITE, str(rootfs), DEBIAN_MIRROR,
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True)

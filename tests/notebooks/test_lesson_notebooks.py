@@ -25,16 +25,16 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHECKS = {
     "00-welcome": set(),
     "01-account": {"account"},
-    "02-login": {"login"},
+    "02-login": {"token"},
     "03-tag": {"tag"},
     "04-push": {"push"},
     "05-verify": {"verify"},
     "06-pull-and-run": {"pull", "run"},
     "07-versions": {"push", "versioning", "run", "rollback"},
-    "08-public-private": {"login"},
+    "08-public-private": {"visibility", "login"},
     "09-review": {"tag", "push", "pull", "run", "versioning"},
 }
-ACTIONS = {"login", "tag", "push", "pull", "run", "versioning", "rollback"}
+ACTIONS = {"login", "token", "tag", "push", "pull", "run", "versioning", "rollback", "visibility"}
 """The checks only the learner's own commands can pass."""
 
 
