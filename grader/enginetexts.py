@@ -161,10 +161,11 @@ TEXTS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
             ("pull access denied", "denied: requested access to the resource is denied"),
         ),
         CONTAINERD: (
-            "The engine says `pull access denied, repository does not exist or may require "
-            "authorization`, then `no basic auth credentials`: the registry asked for a login "
-            "and your client had none to give. " + _CONTAINERD_NOTE,
-            ("pull access denied", "no basic auth credentials"),
+            "The engine says `pull access denied for …, repository does not exist or may "
+            "require 'docker login'`: the hub gave your anonymous client a token without pull "
+            "access, and the registry refused it (Docker Hub adds `denied: requested access to "
+            "the resource is denied`). " + _CONTAINERD_NOTE,
+            ("pull access denied", "may require 'docker login'"),
         ),
     },
     "missing-tag": {

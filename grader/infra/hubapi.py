@@ -87,7 +87,9 @@ class TokenRequest:
 
     @property
     def by_docker(self) -> bool:
-        return self.useragent.startswith("docker/")
+        """Asked by the engine: dockerd itself, or containerd's resolver (which fetches the
+        tokens of pushes and pulls on the containerd image store)."""
+        return self.useragent.startswith(("docker/", "containerd/"))
 
     @property
     def time_ns(self) -> int:

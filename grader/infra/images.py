@@ -223,15 +223,19 @@ def _ensure_hub(engine: Engine, base: str, log: Log) -> None:
         shutil.copytree(
             asset("hub"), Path(context) / "hub", ignore=shutil.ignore_patterns("__pycache__")
         )
+        _debian_packages(Path(context) / "debs", HUB_PACKAGES)
         (Path(context) / "Dockerfile").write_text(
             "ARG BASE_IMAGE\n"
             "FROM ${BASE_IMAGE}\n"
-            # cryptography signs the registry's tokens: PyPI's on the official base, Debian's on
-            # the offline one (containers reach Debian's mirror where PyPI is not reachable).
+            "COPY debs /tmp/debs\n"
+            # cryptography signs the registry's tokens. The offline base (Debian) takes Debian's
+            # packages, fetched here beforehand (a build container may have no network: a
+            # rootless or iptables-less engine); the official base takes PyPI's.
             'RUN python3 -c "import cryptography" 2>/dev/null'
-            " || pip install --no-cache-dir cryptography 2>/dev/null"
-            " || (apt-get update && apt-get install -y --no-install-recommends python3-cryptography"
-            " && rm -rf /var/lib/apt/lists/*)\n"
+            " || (ls /tmp/debs/*.deb >/dev/null 2>&1 && dpkg -i /tmp/debs/*.deb)"
+            " || pip install --no-cache-dir cryptography"
+            " || (apt-get update && apt-get install -y --no-install-recommends python3-cryptography);"
+            ' rm -rf /tmp/debs /var/lib/apt/lists/*; python3 -c "import cryptography"\n'
             "COPY hub /hub\n"
             "VOLUME /certs\n"
             "EXPOSE 8080\n"
@@ -240,6 +244,20 @@ def _ensure_hub(engine: Engine, base: str, log: Log) -> None:
         )
         engine.build(context, HUB_IMAGE, {"BASE_IMAGE": base})
     log(f"images: built {HUB_IMAGE}")
+
+
+HUB_PACKAGES = ("python3-cryptography", "python3-cffi-backend")
+"""Debian's packages the hub needs beyond Python (cryptography and its C binding)."""
+
+
+def _debian_packages(folder: Path, packages: tuple[str, ...]) -> None:
+    """Download Debian's ``packages`` into ``folder`` when this machine is Debian with apt (the
+    offline base is Debian bookworm too); leave it empty anywhere else."""
+    folder.mkdir()
+    if shutil.which("apt-get") and Path("/etc/debian_version").exists():
+        subprocess.run(
+            ["apt-get", "download", *packages], cwd=folder, capture_output=True, timeout=120
+        )
 
 
 def build_app(engine: Engine, base: str, ref: str, labels: dict) -> None:
@@ -290,7 +308,7 @@ def _linked_libraries(binary: str) -> list[str]:
 
 
 def build_base(engine: Engine, ref: str, log: Log) -> None:
-    """A Debian root file system with Python 3, Flask and cryptography, made by debootstrap from a Debian
+    """A Debian root file system with Python 3 and Flask, made by debootstrap from a Debian
     mirror (reachable in classrooms that have no Docker Hub) and imported as an image."""
     missing = offline_tools()["base"]
     if missing:
@@ -299,9 +317,7 @@ def build_base(engine: Engine, ref: str, log: Log) -> None:
         rootfs = Path(work) / "rootfs"
         log(f"images: debootstrap {DEBIAN_SUITE} from {DEBIAN_MIRROR} (about a minute)")
         command = [
-            # python3-cryptography: the hub signs the registry's tokens with it (its image is
-            # built on this base without reaching any package index).
-            "debootstrap", "--variant=minbase", "--include=python3,python3-flask,python3-cryptography",
+            "debootstrap", "--variant=minbase", "--include=python3,python3-flask",
             DEBIAN_SUITE, str(rootfs), DEBIAN_MIRROR,
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True)

@@ -6,10 +6,12 @@ and sees a logged-out pull refused (screenshots of each step in test-artifacts/h
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
+import requests
 
 from grader import Lab
 from tests.notebooks import test_browser
@@ -47,6 +49,19 @@ def lab(learner):
     started.stop()
 
 
+def wait_for_one_kernel(url: str, token: str) -> None:
+    """Until the server has one kernel, started, idle and connected, twice in a row. Once, on a
+    loaded machine, JupyterLab started the notebook's kernel twice as it opened (the first shut
+    down while importing) and the Run All that followed ran only the first cell."""
+    steady, deadline = 0, time.monotonic() + WAIT_MS / 1000
+    while steady < 2:
+        assert time.monotonic() < deadline, "the notebook's kernel did not settle"
+        kernels = requests.get(f"{url}/api/kernels", params={"token": token}, timeout=10).json()
+        ready = [k for k in kernels if k["execution_state"] == "idle" and k["connections"] > 0]
+        steady = steady + 1 if len(kernels) == len(ready) == 1 else 0
+        time.sleep(0.5)
+
+
 def run_all(page) -> None:
     """Run > Run All Cells; chosen again if a click on a loaded machine started nothing."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -67,7 +82,10 @@ def run_all(page) -> None:
 
 
 def test_a_learner_generates_a_token_pushes_and_makes_the_repository_private(lab, jupyterlab):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import Expect, sync_playwright
+
+    expect = Expect()  # this test's own, waiting as long as the page does (not 5 s)
+    expect.set_options(timeout=WAIT_MS)
 
     if not Path(CHROMIUM).exists():
         pytest.skip(
@@ -75,7 +93,13 @@ def test_a_learner_generates_a_token_pushes_and_makes_the_repository_private(lab
         )
     url, server_token = jupyterlab
     ARTIFACTS.mkdir(exist_ok=True)
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(c) for c in CELLS],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    )  # with its kernel named, JupyterLab starts it without asking
     nbformat.write(notebook, ARTIFACTS / NOTEBOOK)
     repo = f"/r/{lab.username}/my-flask-app"
 
@@ -114,6 +138,7 @@ def test_a_learner_generates_a_token_pushes_and_makes_the_repository_private(lab
             # 3. The notebook: save the token through the password box, log in, tag, push.
             nb.goto(f"{url}/lab/tree/{ARTIFACTS.name}/{NOTEBOOK}?token={server_token}")
             nb.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+            wait_for_one_kernel(url, server_token)
             nb.wait_for_selector(IDLE)
             run_all(nb)
             box = nb.locator(".jp-Stdin-input")

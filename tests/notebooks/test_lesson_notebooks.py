@@ -270,8 +270,9 @@ def test_each_lesson_says_what_is_true_on_this_engine(course, engine):
 def test_after_the_course_every_step_has_passed_and_the_versions_are_published(course):
     _, end = course
     assert end["progress"] == {
-        "account": True, "login": True, "tag": True, "push": True, "verify": True,
-        "pull": True, "run": True, "versioning": True, "rollback": True,
+        "account": True, "login": True, "token": True, "tag": True, "push": True,
+        "verify": True, "pull": True, "run": True, "versioning": True, "rollback": True,
+        "visibility": True,
     }  # fmt: skip
     assert end["tags"] == ["v1", "v1.0.0", "v1.1.0", "v2.0.0"]
 

@@ -172,11 +172,20 @@ class Hub:
         if service != SERVICE:
             raise Refused(400, f"unknown service {service!r}: this hub serves {SERVICE!r}")
         access, facts = [], {}
-        for scope in query.get("scope", []):
-            for entry in _split_scopes(scope):
-                granted = self.grant(principal, *entry, facts)
-                if granted is not None:
-                    access.append(granted)
+        entries = [e for scope in query.get("scope", []) for e in _split_scopes(scope)]
+        # A push may name a repository to mount blobs from (containerd does, from where a layer
+        # came): Distribution then needs pull on it. One that does not exist has nothing to read,
+        # so a pushing owner gets pull on it, and the registry falls back to an upload.
+        pushing = any(
+            "push" in actions and name.partition("/")[0] == principal.username
+            and principal.may(PUSH)
+            for kind, name, actions in entries
+            if kind == "repository"
+        )  # fmt: skip
+        for entry in entries:
+            granted = self.grant(principal, *entry, facts, pushing)
+            if granted is not None:
+                access.append(granted)
         subject = "" if principal.kind == "anonymous" else principal.username
         return {
             "access": access,
@@ -184,7 +193,9 @@ class Hub:
             **self.signer.registry_token(subject, SERVICE, access),
         }
 
-    def grant(self, who: Principal, kind: str, name: str, actions: list[str], facts: dict):
+    def grant(
+        self, who: Principal, kind: str, name: str, actions: list[str], facts: dict, pushing=False
+    ):
         if kind == "registry" and name == "catalog":
             return {"type": kind, "name": name, "actions": ["*"]} if who.kind == "admin" else None
         if kind != "repository":
@@ -201,6 +212,8 @@ class Hub:
         allowed = set()
         if who.kind == "admin" or public or (owner and who.may(PULL_OWN)):
             allowed.add("pull")
+        if record is None and pushing:
+            allowed.add("pull")  # a mount source that does not exist: nothing to read
         if owner and who.may(PUSH):
             allowed.add("push")
         if owner and who.may(DELETE):
@@ -228,7 +241,7 @@ class Hub:
                 self.store.pushed(
                     namespace, name, target["tag"], target.get("digest", ""), actor, when
                 )
-            elif event.get("action") == "pull":
+            elif event.get("action") == "pull" and _by_engine(event):  # not the hub's own reads
                 self.store.pulled(
                     namespace, name, target.get("tag") or target.get("digest", ""), when
                 )
@@ -336,6 +349,11 @@ class Hub:
         return found
 
 
+def _by_engine(event: dict) -> bool:
+    agent = (event.get("request") or {}).get("useragent", "")
+    return agent.startswith(("docker/", "containerd/"))
+
+
 def _split_scopes(scope: str) -> list[tuple[str, str, list[str]]]:
     """``repository:a/b:pull,push repository:c/d:pull`` as ``[(type, name, actions), ...]``."""
     found = []
@@ -374,6 +392,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.client_address[0]
 
     def _dispatch(self, method: str) -> None:
+        self._body_read = False
         url = urllib.parse.urlsplit(self.path)
         self.query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         path = url.path.rstrip("/") or "/"
@@ -407,11 +426,14 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch("DELETE")
 
     def body(self, limit: int = 65536) -> bytes:
+        self._body_read = True
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
+            self.close_connection = True
             raise Refused(400, "Content-Length is not a number") from None
         if length > limit:
+            self.close_connection = True  # the rest of the body is never read: no keep-alive
             raise Refused(413, "request body too large")
         return self.rfile.read(length) if length > 0 else b""
 
@@ -430,6 +452,11 @@ class Handler(BaseHTTPRequestHandler):
         return {k: v[-1] for k, v in urllib.parse.parse_qs(raw, keep_blank_values=True).items()}
 
     def send(self, status: int, body, headers: dict | None = None, content_type: str = "") -> None:
+        if not self._body_read and self.command in ("POST", "PATCH", "PUT", "DELETE"):
+            try:  # an answer without reading the request's body: read it, or keep-alive breaks
+                self.body()
+            except Refused:
+                pass
         if isinstance(body, (dict, list)):
             data, content_type = json.dumps(body).encode(), content_type or "application/json"
         else:
@@ -497,15 +524,39 @@ class Handler(BaseHTTPRequestHandler):
 
     @route("GET", "/token")
     def token(self) -> None:
+        """The Docker token flow: Basic auth (or none) and ``scope`` in the query."""
+        self._token(
+            lambda: self.hub.basic(self.headers.get("Authorization"), self.client), self.query
+        )
+
+    @route("POST", "/token")
+    def oauth_token(self) -> None:
+        """The OAuth2 flow containerd (the containerd image store) uses: a form with
+        ``grant_type=password``, ``username``, ``password``, ``scope`` and ``service``."""
+        form = self.form()
+        if form.get("grant_type") != "password":
+            raise Refused(400, "unsupported grant_type: use password")
+        query = {
+            "service": [form.get("service", SERVICE)],
+            "scope": form.get("scope", "").split(" "),
+        }
+        username = form.get("username", "")
+        self._token(
+            lambda: self.hub.identify(username, form.get("password", ""), self.client),
+            query,
+            username,
+        )
+
+    def _token(self, who, query: dict, account: str = "") -> None:
         principal = ANONYMOUS
-        requested = self.query.get("scope", [])
+        requested = [s for s in query.get("scope", []) if s]
         try:
-            principal = self.hub.basic(self.headers.get("Authorization"), self.client)
-            answer = self.hub.registry_token(principal, self.query)
+            principal = who()
+            answer = self.hub.registry_token(principal, query)
         except Refused as refusal:
             log(
                 "token refused",
-                account=_account_of(self.headers.get("Authorization")),
+                account=account or _account_of(self.headers.get("Authorization")),
                 credential=principal.credential,
                 scope=requested,
                 status=refusal.status,
@@ -522,7 +573,7 @@ class Handler(BaseHTTPRequestHandler):
             repositories=answer.pop("facts"),
             useragent=self.headers.get("User-Agent", ""),
         )
-        self.send(200, answer)
+        self.send(200, {**answer, "scope": " ".join(requested)})
 
     @route("POST", "/_registry/events")
     def registry_events(self) -> None:

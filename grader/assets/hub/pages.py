@@ -20,7 +20,7 @@ code,.mono{font-family:ui-monospace,monospace;font-size:.92em}
 .badge{display:inline-block;padding:0 .5em;border-radius:4px;font-size:.85em;background:#e6eefc}
 .private{background:#fde8e8}.error{color:#b00020;font-weight:600}.note{color:#555}
 .tabs a{margin-right:1.2em}button,input,select{font:inherit;padding:.3em .6em}
-label{display:block;margin:.6em 0 .2em}.token{font-size:1.1em;background:#eef6ee;padding:.5em;word-break:break-all}
+label{display:block;margin:.6em 0 .2em}td.mono{word-break:break-all}.token{font-size:1.1em;background:#eef6ee;padding:.5em;word-break:break-all}
 """
 
 
