@@ -386,6 +386,7 @@ class ClassroomHub(DockerContainer):
         image: str,
         labels: dict,
         registry_port: int | None,
+        hub_port: int,
         admin: tuple[str, str],
         events_secret: str,
         docker_client_kw: dict | None = None,
@@ -403,7 +404,9 @@ class ClassroomHub(DockerContainer):
             self.with_env("HUB_REGISTRY_HOST", f"localhost:{registry_port}")
         registry = ("127.0.0.1", registry_port) if registry_port else ("127.0.0.1",)
         self.ports[f"{ClassroomRegistry.PORT}/tcp"] = registry
-        self.ports[f"{HUB_PORT}/tcp"] = ("127.0.0.1",)
+        # Below the ports an engine hands out for `-p 5000` (net.REGISTRY_PORTS): a learner's
+        # app published on 0.0.0.0 never gets the hub's port number.
+        self.ports[f"{HUB_PORT}/tcp"] = ("127.0.0.1", hub_port)
         self.with_kwargs(labels=labels)
         self.push_port = 0
         self.host_port = 0
@@ -440,6 +443,7 @@ class ClassroomRegistry(DockerContainer):
         hub_image: str = "",
         docker_client_kw: dict | None = None,
         session: requests.Session | None = None,
+        hub_port: int | None = None,
     ) -> None:
         super().__init__(image, docker_client_kw=docker_client_kw)
         self._session = session
@@ -456,6 +460,7 @@ class ClassroomRegistry(DockerContainer):
             hub_image,
             {**labels, ROLE: "hub"} if ROLE in labels else dict(labels),
             host_port,
+            hub_port or net.registry_port(check=session is None),
             self.grader_account,
             self._events_secret,
             docker_client_kw,
