@@ -151,8 +151,11 @@ def test_the_hub_view_shows_the_repository_and_refreshes_after_a_push(lab):
     assert shown.pushed is not None and hub.repository.tags[0].name == "v1.0.9"
     assert f"digest: {manifest.digest}" in push.output  # the line docker push printed
     page = hub._page.value
-    assert manifest.digest in page and shown.size_text in page and "Private" in page
-    assert f"{lab.username}/my-flask-app" in page
+    assert manifest.digest in page and shown.size_text in page and "Public" in page
+    assert (
+        f"{lab.username}/my-flask-app" in page
+        and lab.hub_page(f"/r/{lab.username}/my-flask-app") in page
+    )
 
 
 def test_the_verify_form_checks_what_was_typed(lab):
