@@ -536,7 +536,10 @@ class ClassroomRegistry(DockerContainer):
         with contextlib.suppress(Exception):
             bridge = self.hub.get_docker_client().bridge_ip(self.hub.get_container_id())
             candidates.append((bridge, self.PORT, HUB_PORT))
-        address = net.first_answering(
+        # The engine's loopback first: a bridge address answers sooner while docker-proxy starts,
+        # but its port numbers are the containers' own (5000), which an app's page shares.
+        address = net.first_answering([f"http://127.0.0.1:{self.hub.host_port}/_ping"], 5)
+        address = address or net.first_answering(
             [f"http://{host}:{hub}/_ping" for host, _, hub in candidates], deadline=30
         )
         if address is None:
