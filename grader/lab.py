@@ -420,8 +420,18 @@ class Lab:
         return self._registry.hub_url
 
     def hub_page(self, path: str = "") -> str:
-        """The URL of one of the hub's pages, e.g. ``lab.hub_page(f"/r/{lab.username}/my-flask-app")``."""
-        return self.hub_url + (path if path.startswith("/") or not path else "/" + path)
+        """The URL of one of the hub's pages, e.g. ``lab.hub_page(f"/r/{lab.username}/my-flask-app")``,
+        as the learner's browser reaches it: ``http://localhost:PORT/…`` when JupyterLab runs on
+        the learner's machine; through jupyter-server-proxy (``JUPYTER_BASE/proxy/absolute/PORT/…``)
+        when it runs elsewhere: under JupyterHub (``JUPYTERHUB_SERVICE_PREFIX``), or wherever
+        ``COURSE_JUPYTER_BASE_URL`` names the Jupyter server's base URL."""
+        path = path if path.startswith("/") or not path else "/" + path
+        base = os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or os.environ.get(
+            "COURSE_JUPYTER_BASE_URL"
+        )
+        if base:
+            return f"{base.rstrip('/')}/proxy/absolute/{self._registry.hub.host_port}{path or '/'}"
+        return self.hub_url + path
 
     def save_token(self, token: str | None = None) -> Path:
         """Keep an access token you generated on the hub's page as your token, in

@@ -59,6 +59,8 @@ INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
 )
 INSUFFICIENT = "access token has insufficient scopes"
+PROXIED = re.compile(r"^(/(?:[^?#]*/)?proxy/absolute/\d+)(?=/|$)")
+"""The prefix jupyter-server-proxy's absolute mode keeps: ``[/user/NAME]/proxy/absolute/PORT``."""
 INCORRECT = "incorrect username or password"
 
 
@@ -393,6 +395,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         self._body_read = False
+        # Through jupyter-server-proxy (JupyterLab on a remote machine), the hub is reached at
+        # JUPYTER_BASE/proxy/absolute/PORT/...: keep that prefix for every link it answers.
+        found = PROXIED.match(self.path)
+        self.prefix = found.group(1) if found else ""
+        self.path = self.path[len(self.prefix) :] or "/"
         url = urllib.parse.urlsplit(self.path)
         self.query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         path = url.path.rstrip("/") or "/"
@@ -460,8 +467,15 @@ class Handler(BaseHTTPRequestHandler):
         if isinstance(body, (dict, list)):
             data, content_type = json.dumps(body).encode(), content_type or "application/json"
         else:
+            if isinstance(body, str) and self.prefix:  # the pages' links are absolute paths
+                body = re.sub(r'(href|action)="/', rf'\1="{self.prefix}/', body)
             data = body.encode() if isinstance(body, str) else body
             content_type = content_type or "text/html; charset=utf-8"
+        headers = dict(headers or {})
+        if self.prefix and headers.get("Location", "").startswith("/"):
+            headers["Location"] = self.prefix + headers["Location"]
+        if "Set-Cookie" in headers:
+            headers["Set-Cookie"] = headers["Set-Cookie"].replace("Path=/", f"Path={self.prefix}/")
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
