@@ -52,6 +52,19 @@ def student_home(tmp_path_factory) -> Path:
     patch.undo()
 
 
+DOCKER_LINES = ("!docker ", "deployed = !docker ")
+"""How a line of a lesson step's answer runs a docker command."""
+HUB_API_LINES = (
+    "# ",
+    "access = lab.hub_api.",
+    "made = lab.hub_api.",
+    "lab.hub_api.",
+    "lab.save_token(",
+)
+"""The other lines a hub step's answer may have: Docker Hub's API through the lab (what the hub's
+page does by hand), and comments."""
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.connect()

@@ -12,6 +12,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from grader import lessons
 from grader.result import runnable
+from tests.conftest import DOCKER_LINES, HUB_API_LINES
 from tests.learners import learner_lab
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -75,14 +76,5 @@ def test_the_hints_for_the_usual_mistakes_run_as_shown(cell):
 def test_a_tasks_shape_is_clearly_a_shape_and_its_answer_a_command(task):
     assert re.search(r"\b[A-Z_]{4,}\b", task.shape), task.shape  # CAPITALS to fill in
     lines = task.answer.splitlines()
-    # docker commands, and (for the hub's own steps) Docker Hub's API through the lab, which is
-    # what the hub's page does by hand
-    hub_api = (
-        "# ",
-        "access = lab.hub_api.",
-        "made = lab.hub_api.",
-        "lab.hub_api.",
-        "lab.save_token(",
-    )
-    assert all(line.startswith(("!docker ", "deployed = !docker ", *hub_api)) for line in lines)
-    assert any(line.startswith(("!docker ", "deployed = !docker ")) for line in lines)
+    assert all(line.startswith(DOCKER_LINES + HUB_API_LINES) for line in lines)
+    assert any(line.startswith(DOCKER_LINES) for line in lines)

@@ -16,6 +16,7 @@ import pytest
 
 from grader import Lab, enginetexts, lessons
 from grader.infra.engine import ENGINE_FIX
+from tests.conftest import DOCKER_LINES, HUB_API_LINES
 from tests.notebooks.executed import LESSONS, NOTEBOOKS, TYPED, execute
 
 LEARNER = "lessons1"
@@ -91,15 +92,7 @@ def test_every_answer_is_what_the_typing_learner_runs(task):
     with), so every answer runs as shown where it is shown."""
     typed = TYPED[task.lesson][f"turn-{task.name}".replace(".", "-")]
     assert typed == task.answer
-    docker = ("!docker ", "deployed = !docker ")
-    hub_api = (
-        "# ",
-        "access = lab.hub_api.",
-        "made = lab.hub_api.",
-        "lab.hub_api.",
-        "lab.save_token(",
-    )
-    assert all(line.startswith(docker + hub_api) for line in typed.splitlines())
+    assert all(line.startswith(DOCKER_LINES + HUB_API_LINES) for line in typed.splitlines())
 
 
 @pytest.mark.parametrize("name", LESSONS)
