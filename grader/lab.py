@@ -118,8 +118,9 @@ class Lab:
         persistent: bool = False,
         quiet: bool = True,
     ) -> Lab:
-        """Start a lab for ``username``: a classroom registry that requires login, an account
-        with an access token, and a Docker configuration of the lab's own, which this process
+        """Start a lab for ``username``: a classroom registry with Docker Hub's token auth and the
+        hub beside it (pages, API, token service), an account with a password and a Read & Write
+        access token the course made, and a Docker configuration of the lab's own, which this process
         (and every ``!docker`` command in the notebook) uses until :meth:`stop`.
 
         A throwaway lab (the default, used by graded labs) always starts fresh. A persistent lab
@@ -299,7 +300,7 @@ class Lab:
         return path
 
     def student_accounts(self) -> list[str]:
-        """The accounts the registry holds besides the grader's, from its htpasswd file."""
+        """The accounts the hub holds (the grader's own is not one)."""
         return self._registry.student_accounts()
 
     @classmethod
