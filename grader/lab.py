@@ -51,8 +51,7 @@ def new_password() -> str:
 def _open_account(registry: ClassroomRegistry, username: str, password: str) -> str:
     """Create ``username`` on the lab's hub and return a Read & Write access token the course
     made for it (so a graded lab can log in; lessons have the learner generate their own)."""
-    registry.set_account(username, password)
-    return registry.course_token(username, COURSE_TOKEN_LABEL)
+    return registry.set_account(username, password, token_label=COURSE_TOKEN_LABEL)
 
 
 class Lab:
@@ -175,9 +174,10 @@ class Lab:
             name = f"{username or 'grading'}-{lab_id}"
             registry.with_name(f"classroom-registry-{name}")
             registry.hub.with_name(f"classroom-hub-{name}")
-            registry.start()
-            if username is not None:
-                token = _open_account(registry, username, password)
+            if username is not None:  # the account opens while the registry starts
+                token = registry.start(lambda hub: _open_account(hub, username, password)).prepared
+            else:
+                registry.start()
             config = DockerConfig.create(state_dir / "docker")
         except BaseException:
             remove_lab(engine, lab_id, str(state_dir))
@@ -260,9 +260,9 @@ class Lab:
         )
         registry.with_name(f"classroom-registry-{lab_id}")
         registry.hub.with_name(f"classroom-hub-{lab_id}")
-        registry.start()
         password = new_password()
-        token = _open_account(registry, username, password) if username else ""
+        opening = (lambda hub: _open_account(hub, username, password)) if username else None
+        token = registry.start(opening).prepared or ""
         config = DockerConfig.create(sandbox.home / ".docker")
         for path in (config.directory, *config.directory.iterdir()):
             sandbox.give(path)

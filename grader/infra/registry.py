@@ -9,6 +9,8 @@ import json
 import os
 import secrets
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -412,9 +414,12 @@ class ClassroomHub(DockerContainer):
         self.host_port = 0
 
     def read_ports(self) -> None:
-        client = self.get_docker_client()
-        self.push_port = int(client.port(self.get_container_id(), ClassroomRegistry.PORT))
-        self.host_port = int(client.port(self.get_container_id(), HUB_PORT))
+        """The host ports the engine gave: one inspection for both."""
+        container = self.get_wrapped_container()
+        container.reload()
+        ports = container.attrs["NetworkSettings"]["Ports"]
+        self.push_port = int(ports[f"{ClassroomRegistry.PORT}/tcp"][0]["HostPort"])
+        self.host_port = int(ports[f"{HUB_PORT}/tcp"][0]["HostPort"])
 
     def attach(self, container_id: str) -> ClassroomHub:
         self._container = self.get_docker_client().client.containers.get(container_id)
@@ -469,8 +474,13 @@ class ClassroomRegistry(DockerContainer):
         self._api: RegistryAPI | None = None
         self._hub_api: HubAPI | None = None
         self._grader_access: tuple[str, float] | None = None
+        self.prepared: object = None
+        """What ``start(while_starting=…)`` returned."""
 
-    def start(self) -> ClassroomRegistry:
+    def start(self, while_starting: Callable[[ClassroomRegistry], object] | None = None):
+        """Start the hub, and the registry in its network while the hub boots;
+        ``while_starting(self)`` (e.g. opening an account: it needs only the hub) runs as soon as
+        the hub answers, while the registry starts; its result is :attr:`prepared`."""
         try:
             self.hub.start()
         except Exception as error:  # the SDK's APIError carries the engine's reason
@@ -483,18 +493,40 @@ class ClassroomRegistry(DockerContainer):
             raise
         self.hub.read_ports()
         self.host_port = self.hub.push_port
-        host = self._grader_host()
-        self._hub_api = self._hub_client(host)
-        self._wait(f"{self._hub_api.base_url}/_ping", "hub")
         hub_id = self.hub.get_container_id()
         self.with_kwargs(
             labels=self._kwargs["labels"], network_mode=f"container:{hub_id}", volumes_from=[hub_id]
         )
         config = registry_config(self.hub.host_port, self._events_secret)
         self.with_copy_into_container(config, "/etc/docker/registry/config.yml")
-        super().start()
+        # The registry starts while the hub boots: by the time it reads the hub's certificate
+        # (~0.2 s later) the hub has written it; if not, the engine starts it again.
+        self.with_kwargs(
+            **self._kwargs, restart_policy={"Name": "on-failure", "MaximumRetryCount": 20}
+        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            started = pool.submit(self._create_and_start)
+            host = self._grader_host()  # the hub answers
+            self._hub_api = self._hub_client(host)
+            self.prepared = while_starting(self) if while_starting else None
+            started.result()
         self._api = self._connect(host)
         return self
+
+    def _create(self) -> None:
+        """The registry's container, created as testcontainers' start() does it."""
+        client = self.get_docker_client()
+        self._configure()
+        self._container = client.create(
+            self.image, command=self._command, environment=self.env, ports=self.ports,
+            name=self._name, **self._kwargs,
+        )  # fmt: skip
+        for spec in self._transferable_specs:
+            self._transfer_into_container(*spec)
+
+    def _create_and_start(self) -> None:
+        self._create()
+        self.get_docker_client().start(self._container)
 
     def attach(self, container_id: str) -> ClassroomRegistry:
         """Take over a registry container started earlier (a learner's lab that outlives its
@@ -528,7 +560,13 @@ class ClassroomRegistry(DockerContainer):
         engine socket)."""
         if self._session is not None:
             return "127.0.0.1", self.hub.push_port, self.hub.host_port
-        candidates = [("127.0.0.1", self.hub.push_port, self.hub.host_port)]
+        loopback = ("127.0.0.1", self.hub.push_port, self.hub.host_port)
+        # The engine's loopback first (the usual case, asked before anything else): a bridge
+        # address answers sooner while docker-proxy starts, but its port numbers are the
+        # containers' own (5000), which an app's page shares.
+        if net.first_answering([f"http://127.0.0.1:{self.hub.host_port}/_ping"], 5):
+            return loopback
+        candidates = [loopback]
         with contextlib.suppress(Exception):
             host = self.hub.get_container_host_ip()
             if host not in ("127.0.0.1", "localhost"):
@@ -536,10 +574,7 @@ class ClassroomRegistry(DockerContainer):
         with contextlib.suppress(Exception):
             bridge = self.hub.get_docker_client().bridge_ip(self.hub.get_container_id())
             candidates.append((bridge, self.PORT, HUB_PORT))
-        # The engine's loopback first: a bridge address answers sooner while docker-proxy starts,
-        # but its port numbers are the containers' own (5000), which an app's page shares.
-        address = net.first_answering([f"http://127.0.0.1:{self.hub.host_port}/_ping"], 5)
-        address = address or net.first_answering(
+        address = net.first_answering(
             [f"http://{host}:{hub}/_ping" for host, _, hub in candidates], deadline=30
         )
         if address is None:
@@ -591,9 +626,14 @@ class ClassroomRegistry(DockerContainer):
         response = self.hub_api._call(method, path, auth=self.grader_account, **kw)
         return self.hub_api._json(response)
 
-    def set_account(self, username: str, password: str) -> None:
-        """Create an account, or give it a new password."""
-        self._admin("POST", "/_admin/accounts", json={"username": username, "password": password})
+    def set_account(self, username: str, password: str, token_label: str = "") -> str:
+        """Create an account, or give it a new password; with ``token_label``, also a Read &
+        Write token the course makes for it (one call), whose secret is returned."""
+        body = {"username": username, "password": password}
+        if token_label:
+            body.update(token_label=token_label, scopes=["repo:write"])
+        answer = self._admin("POST", "/_admin/accounts", json=body)
+        return answer.get("token", {}).get("token", "")
 
     def course_token(self, username: str, label: str, scope: str = "repo:write") -> str:
         """A personal access token the course makes for ``username`` (``generated_by``:

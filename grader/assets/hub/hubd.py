@@ -607,8 +607,15 @@ class Handler(BaseHTTPRequestHandler):
     def admin_account(self) -> None:
         self.admin()
         body = self.json_body()
-        self.hub.store.set_account(str(body.get("username", "")), str(body.get("password", "")))
-        self.send(201, {"username": body["username"]})
+        username = str(body.get("username", ""))
+        self.hub.store.set_account(username, str(body.get("password", "")))
+        answer = {"username": username}
+        if body.get("token_label"):  # and a first token, in the same call (a lab's start)
+            token, secret = self.hub.store.create_token(
+                username, str(body["token_label"]), _one_scope(body), None, generated_by="course"
+            )
+            answer["token"] = {**token.api(), "token": secret}
+        self.send(201, answer)
 
     @route("GET", "/_admin/accounts")
     def admin_accounts(self) -> None:
