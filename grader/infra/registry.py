@@ -506,8 +506,9 @@ class ClassroomRegistry(DockerContainer):
         )
         with ThreadPoolExecutor(max_workers=1) as pool:
             started = pool.submit(self._create_and_start)
-            host = self._grader_host()  # the hub answers
+            host = self._grader_host()
             self._hub_api = self._hub_client(host)
+            self._wait(f"{self._hub_api.base_url}/_ping", "hub")  # in a sandbox: not yet asked
             self.prepared = while_starting(self) if while_starting else None
             started.result()
         self._api = self._connect(host)
