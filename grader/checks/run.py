@@ -48,18 +48,21 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
             f"Run it with -p HOST_PORT:{APP_PORT}: {command}",
         )
     container = published[0]
-    host_port = container.ports[APP_PORT][0]
-    answer = None
+    # IPv4 and IPv6 may get different host ports (0.0.0.0:32810 beside [::]:32809 when the
+    # first free port differs): any of them serving the page will do.
+    ports = list(dict.fromkeys(container.ports[APP_PORT]))
+    host_port, answer = ports[0], None
     deadline = time.monotonic() + 5  # a container started a moment ago may still be starting
     while time.monotonic() < deadline:
-        answer = lab.fetch_published(host_port)
-        if answer and answer[1] == 200 and PAGE_MARK in answer[2]:
-            return passed(
-                f"Container {container.name} runs {want.ref} and serves the app's page on port "
-                f"{host_port}.",
-                container=container.name,
-                host_port=host_port,
-            )
+        for host_port in ports:
+            answer = lab.fetch_published(host_port)
+            if answer and answer[1] == 200 and PAGE_MARK in answer[2]:
+                return passed(
+                    f"Container {container.name} runs {want.ref} and serves the app's page on "
+                    f"port {host_port}.",
+                    container=container.name,
+                    host_port=host_port,
+                )
         time.sleep(0.2)
     what = f"answered HTTP {answer[1]}" if answer else "did not answer"
     return failed(
