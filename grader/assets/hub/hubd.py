@@ -205,7 +205,7 @@ class Hub:
         namespace, _, repository = name.partition("/")
         if not repository:
             namespace, repository = "library", name
-        record = self.store.repository(namespace, repository.split("/")[0])
+        record = self.record(namespace, repository)
         public = record is not None and not record.is_private
         facts[name] = (
             "missing" if record is None else ("private" if record.is_private else "public")
@@ -341,9 +341,28 @@ class Hub:
 
     # --- what an account may see ------------------------------------------------------------------
 
+    def record(self, namespace: str, name: str):
+        """The repository's record; made (public) if the registry has it but its push event has
+        not arrived yet (notifications are sent after the push answered)."""
+        found = self.store.repository(namespace, name)
+        if found is None and "/" not in name:
+            try:
+                listing, _ = self._registry(
+                    f"/v2/{namespace}/{name}/tags/list", f"{namespace}/{name}"
+                )
+            except (OSError, ValueError):
+                return None
+            if listing.get("tags"):
+                try:
+                    self.store.create_repository(namespace, name, False)
+                except Refused:
+                    pass  # the push event made it meanwhile
+                found = self.store.repository(namespace, name)
+        return found
+
     def visible(self, who: Principal | None, namespace: str, name: str):
         """The repository if ``who`` may see it (its owner, the grader, anyone when public)."""
-        found = self.store.repository(namespace, name)
+        found = self.record(namespace, name)
         if found is None:
             return None
         if found.is_private and not (who and (who.kind == "admin" or who.username == namespace)):
@@ -714,6 +733,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.json_body()
         if "is_private" not in body:
             raise Refused(400, "nothing to change: send is_private", "is_private")
+        self.hub.record(namespace, name)
         found = self.hub.store.set_private(namespace, name, body["is_private"])
         log("visibility", account=namespace, repository=name, private=found.is_private)
         self.send(200, found.api())
@@ -902,6 +922,7 @@ class Handler(BaseHTTPRequestHandler):
         wanted = form.get("visibility")
         if wanted not in ("public", "private"):
             raise Refused(400, "Choose public or private.")
+        self.hub.record(namespace, name)
         try:
             found = self.hub.store.set_private(namespace, name, wanted == "private")
         except Refused as refusal:
