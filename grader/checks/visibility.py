@@ -3,6 +3,7 @@ anonymous pull (logged out) that worked (public) or was refused (private), since
 
 from __future__ import annotations
 
+from ..infra.registry import rfc3339_ns
 from ..result import Outcome, failed, passed, shell
 from .evidence import target
 from .login import login_in_notebook
@@ -23,7 +24,7 @@ def check(lab, repository: str = "my-flask-app", private: bool = False) -> Outco
             f"{want.path} is {'private' if found.get('is_private') else 'public'}, not {word}.",
             f"Open {page}, and under Settings choose Make {word}.",
         )
-    since = _ns(found.get("last_modified") or found.get("date_registered") or "")
+    since = rfc3339_ns(found.get("last_modified") or found.get("date_registered") or "")
     tries = [
         r
         for r in lab.token_requests()
@@ -52,9 +53,3 @@ def check(lab, repository: str = "my-flask-app", private: bool = False) -> Outco
         private=private,
         anonymous_pulls=len(tries),
     )
-
-
-def _ns(text: str) -> int:
-    from ..infra.registry import rfc3339_ns
-
-    return rfc3339_ns(text)

@@ -646,10 +646,6 @@ class ClassroomRegistry(DockerContainer):
         )
         return body["token"]
 
-    def access_tokens(self, username: str) -> list[dict]:
-        """``username``'s tokens as Docker Hub's API shows them, read as the grader."""
-        return self._admin("GET", f"/_admin/accounts/{username}/access-tokens")["results"]
-
     def grader_access(self) -> str:
         """The grader's access token for the hub's API (kept for half the hour it lasts)."""
         if self._grader_access is None or time.monotonic() - self._grader_access[1] > 1800:
@@ -676,15 +672,12 @@ class ClassroomRegistry(DockerContainer):
                 return None
             raise
 
-    def read_accounts(self) -> list[str]:
-        return self._admin("GET", "/_admin/accounts")["accounts"]
-
     def student_accounts(self) -> list[str]:
         """The accounts in the hub (the grader's own is not one)."""
-        return self.read_accounts()
+        return self._admin("GET", "/_admin/accounts")["accounts"]
 
     def has_account(self, username: str) -> bool:
-        return username in self.read_accounts()
+        return username in self.student_accounts()
 
     def hub_log(self) -> list[dict]:
         """The hub's own log: one JSON object per token request, sign-in and change."""

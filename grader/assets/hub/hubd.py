@@ -667,11 +667,6 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(404, "no such access token")
         self.send(200, token.api())
 
-    @route("GET", "/_admin/accounts/([^/]+)/access-tokens")
-    def admin_tokens(self, username: str) -> None:
-        self.admin()
-        self.send(200, {"results": [t.api() for t in self.hub.store.tokens(username)]})
-
     # --- Docker Hub's API ----------------------------------------------------------------------------
 
     @route("POST", "/v2/auth/token")
