@@ -20,7 +20,7 @@ from .infra import cellshell, net
 from .infra import images as _images
 from .infra.dockerconfig import DockerConfig, default_config_dir
 from .infra.engine import Engine
-from .infra.hubapi import HubAPI, TokenRequest
+from .infra.hubapi import DOCKER_HUB, HubAPI, TokenRequest
 from .infra.owners import (
     LAB,
     LEARNER,
@@ -31,6 +31,7 @@ from .infra.owners import (
     remove_lab,
 )
 from .infra.registry import ClassroomRegistry, RegistryAPI, RegistryRequest, requests_log
+from .infra.remotehub import DOCKER_HUB_REGISTRY, RemoteHub
 from .names import parse_reference, validate_username
 from .result import CheckResult
 
@@ -64,7 +65,7 @@ class Lab:
         token: str,
         engine: Engine,
         password: str = "",
-        registry: ClassroomRegistry,
+        registry: ClassroomRegistry | RemoteHub,
         config: DockerConfig,
         lab_id: str,
         state_dir: Path,
@@ -304,9 +305,102 @@ class Lab:
         return self._registry.student_accounts()
 
     @classmethod
+    def use_hub(
+        cls,
+        username: str,
+        token: str | None = None,
+        *,
+        hub_url: str = DOCKER_HUB,
+        registry: str = DOCKER_HUB_REGISTRY,
+        persistent: bool = True,
+    ) -> Lab:
+        """Go through the course on Docker Hub itself, with your own account: your ``username``
+        and a personal access token you generated there (Account settings -> Personal access
+        tokens, Read & Write), asked for unseen when left out.
+
+        Docker Hub must accept the token before anything is kept, and it is kept only in the
+        lab's own Docker configuration folder (:attr:`token_file`). From then on the lessons'
+        ``Lab.start(username, persistent=True)`` finds this lab; :meth:`Lab.reset` goes back
+        to the classroom hub. No container is started: images go to ``docker.io/USER/…``, and
+        the checks read Docker Hub's registry and API with your token and your engine's
+        events. (``hub_url`` and ``registry`` point it at another hub with Docker Hub's API
+        and token flow, such as a classroom hub's address.)"""
+        username = validate_username(username)
+        if token is None:
+            import getpass
+
+            token = getpass.getpass(f"Paste an access token you generated on {hub_url}: ")
+        token = token.strip() if isinstance(token, str) else ""
+        if not token.startswith("dckr_pat_"):
+            raise InvalidInput(
+                "That is not a personal access token: Docker Hub's start with dckr_pat_.",
+                f"Generate one on {hub_url}/settings/personal-access-tokens (Read & Write) and "
+                "paste it; your password is not one.",
+            )
+        hub = RemoteHub(username, token, registry=registry, hub_url=hub_url)
+        if not hub.hub_api.authenticates(username, token):
+            raise InvalidInput(
+                f"{hub_url} does not accept this token for {username!r}: mistyped, another "
+                "account's, deactivated, expired or deleted.",
+                f"Check it on {hub_url}/settings/personal-access-tokens, or generate a new one.",
+            )
+        engine = Engine.connect()
+        cellshell.install()
+        if persistent:
+            Lab.reset(username)  # the classroom lab, if there was one, and its folder
+            state_dir = learner_dir(username)
+            state_dir.mkdir(parents=True, mode=0o700)
+        else:
+            state_dir = Path(tempfile.mkdtemp(prefix="lab-hub-", dir=_labs_dir()))
+        lab = cls(
+            username=username,
+            token=token,
+            engine=engine,
+            registry=hub,
+            config=DockerConfig.create(state_dir / "docker"),
+            lab_id=secrets.token_hex(6),
+            state_dir=state_dir,
+            images=_images.ensure(engine, log=lambda _: None),
+            persistent=persistent,
+        )
+        lab.token_file  # noqa: B018 - writes the token into the lab's configuration folder
+        if persistent:
+            lab._save_state()
+        os.environ["DOCKER_CONFIG"] = str(lab.config.directory)
+        return lab
+
+    @classmethod
+    def _resume_on_hub(cls, engine, username, course_images, state: dict, folder: Path) -> Lab:
+        """The learner's lab on Docker Hub (:meth:`use_hub`) from an earlier kernel."""
+        config = DockerConfig(folder / "docker")
+        try:
+            token = (config.directory / "access-token").read_text().strip()
+            hub = RemoteHub(username, token, registry=state["registry"], hub_url=state["hub_url"])
+        except (OSError, KeyError):
+            raise InvalidInput(
+                f"Your Docker Hub lab in {folder} has lost its access token.",
+                f"Give it again: Lab.use_hub({username!r}); or go back to the classroom hub: "
+                f"Lab.reset({username!r}).",
+            ) from None
+        return cls(
+            username=username,
+            token=token,
+            engine=engine,
+            registry=hub,
+            config=config,
+            lab_id=state.get("lab_id", ""),
+            state_dir=folder,
+            images=course_images,
+            persistent=True,
+        )
+
+    @classmethod
     def _resume(cls, engine, username, course_images) -> Lab | None:
         """The learner's lab from an earlier kernel, or None (after removing a broken one)."""
         state_file = learner_dir(username) / "state.json"
+        state = cls._read_json(state_file)
+        if state.get("hub_url"):
+            return cls._resume_on_hub(engine, username, course_images, state, state_file.parent)
         containers = engine.containers(all=True, labels={LEARNER: username, ROLE: "registry"})
         try:
             state = json.loads(state_file.read_text())
@@ -345,7 +439,19 @@ class Lab:
         shutil.rmtree(learner_dir(username), ignore_errors=True)
         return removed
 
+    @staticmethod
+    def _read_json(path: Path) -> dict:
+        try:
+            found = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
+
     def _save_state(self) -> None:
+        if not self.classroom:  # the token stays in the Docker configuration folder alone
+            state = {"lab_id": self.lab_id, "hub_url": self.hub_url, "registry": self.registry}
+            (self._state_dir / "state.json").write_text(json.dumps(state, indent=1))
+            return
         state = {
             "lab_id": self.lab_id,
             "container": self._registry.get_container_id(),
@@ -382,6 +488,9 @@ class Lab:
                 os.environ["DOCKER_CONFIG"] = self._previous_docker_config
         if self.persistent or self.attached:
             return
+        if not self.classroom:  # a throwaway lab on Docker Hub: its own folder, nothing else
+            shutil.rmtree(self._state_dir, ignore_errors=True)
+            return
         if self.sandbox is not None:
             self.sandbox.destroy()  # the engine, its registry and images, the user: all of it
             return
@@ -396,6 +505,13 @@ class Lab:
         self.stop()
 
     # --- what students use ----------------------------------------------------------------------
+
+    @property
+    def classroom(self) -> bool:
+        """The course runs this lab's hub and registry (and reads their logs and accounts);
+        False on Docker Hub (:meth:`use_hub`), where only your own token and your engine's
+        events are evidence."""
+        return self._registry.classroom
 
     @property
     def registry(self) -> str:
@@ -430,7 +546,7 @@ class Lab:
         base = os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or os.environ.get(
             "COURSE_JUPYTER_BASE_URL"
         )
-        if base:
+        if base and self.classroom:
             return f"{base.rstrip('/')}/proxy/absolute/{self._registry.hub.host_port}{path or '/'}"
         return self.hub_url + path
 
@@ -540,8 +656,8 @@ class Lab:
 
     def hub_log(self) -> list[dict]:
         """The hub's own log: token requests (who, with which credential, for what, granted
-        what), sign-ins and changes, oldest first."""
-        return self._registry.hub_log()
+        what), sign-ins and changes, oldest first. Empty on Docker Hub, which keeps its log to itself."""
+        return self._registry.hub_log() if self.classroom else []
 
     def identify_token(self, secret: str) -> dict | None:
         """Which of your access tokens ``secret`` is (Docker Hub's API shape: ``uuid``,
@@ -561,7 +677,9 @@ class Lab:
         return [request for request in found if request is not None]
 
     def requests(self) -> list[RegistryRequest]:
-        """The registry's own request log, oldest first."""
+        """The registry's own request log, oldest first (empty on Docker Hub)."""
+        if not self.classroom:
+            return []
         return requests_log(self.engine, self._registry.get_container_id(), self.hub)
 
     def other_docker_configs(self) -> list[DockerConfig]:
@@ -574,6 +692,11 @@ class Lab:
     def has_account(self, username: str) -> bool:
         return self._registry.has_account(username)
 
+    def may_push(self, secret: str, repository: str = APP_REPOSITORY) -> bool:
+        """Whether the hub's token service grants push on your ``repository`` to ``secret``
+        (your password or one of your access tokens), as it would to ``docker push``."""
+        return self.hub_api.can("push", f"{self.username}/{repository}", (self.username, secret))
+
     def fetch_published(self, host_port: int, path: str = "/") -> tuple[str, int, str] | None:
         """GET a port published on the engine's host, from where the grader runs (a grading
         sandbox's ports: inside its network namespace)."""
@@ -584,8 +707,9 @@ class Lab:
             except requests.exceptions.RequestException:
                 return None
             return url, response.status_code, response.text
-        api_host = self.hub.base_url.split("//", 1)[1].rsplit(":", 1)[0]
-        hosts = dict.fromkeys(["127.0.0.1", api_host])
+        hosts = {"127.0.0.1": None}
+        if self.classroom:  # where the grader reaches the engine's ports (see ClassroomRegistry)
+            hosts[self.hub.base_url.split("//", 1)[1].rsplit(":", 1)[0]] = None
         return net.fetch([f"http://{host}:{host_port}{path}" for host in hosts])
 
     def _ensure_running(self) -> None:
@@ -593,6 +717,8 @@ class Lab:
             raise LabStopped(
                 "This lab was stopped.", "Start a new one: lab = Lab.start(username=...)."
             )
+        if not self.classroom:
+            return
         for container_id in (
             self._registry.get_container_id(),
             self._registry.hub.get_container_id(),
@@ -610,7 +736,8 @@ class Lab:
 
     def __repr__(self) -> str:
         state = "stopped" if self._stopped else "running"
-        return f"<Lab {self.username} at {self.registry} ({state})>"
+        where = self.registry if self.classroom else f"{self.registry}, {self.hub_url}"
+        return f"<Lab {self.username} at {where} ({state})>"
 
 
 def learner_dir(username: str) -> Path:

@@ -91,6 +91,16 @@ class Reference:
         tail = domain.rsplit("]", 1)[-1]
         return int(tail.rsplit(":", 1)[1]) if ":" in tail else None
 
+    @property
+    def full(self) -> str:
+        """The name as the engine resolves it: ``john123/app:v1`` is ``docker.io/john123/app:v1``,
+        ``nginx`` is ``docker.io/library/nginx:latest`` (the docker CLI shows the short form)."""
+        path = self.path if self.domain or "/" in self.path else f"library/{self.path}"
+        text = f"{self.registry}/{path}"
+        if self.tag or not self.digest:
+            text += f":{self.tag or 'latest'}"
+        return text + (f"@{self.digest}" if self.digest else "")
+
     def __str__(self) -> str:
         text = f"{self.domain}/{self.path}" if self.domain else self.path
         if self.tag:
@@ -120,6 +130,17 @@ def parse_reference(text: object) -> Reference:
                 f"{text!r} is not a valid image reference: {_explain(text)}", _REFERENCE_FIX
             )
     return Reference(domain, path, match["tag"], match["digest"])
+
+
+def same_image_name(a: str, b: str) -> bool:
+    """Whether two references name the same image: ``john123/app:v1`` and
+    ``docker.io/john123/app:v1`` do (engines report Docker Hub's names in either form)."""
+    if a == b:
+        return True
+    try:
+        return parse_reference(a).full == parse_reference(b).full
+    except InvalidReference:
+        return False
 
 
 _REFERENCE_FIX = "Write it as [REGISTRY/]NAMESPACE/REPOSITORY[:TAG], e.g. localhost:5000/john123/my-flask-app:v1."

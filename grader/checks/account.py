@@ -14,6 +14,13 @@ def check(lab) -> Outcome:
         return failed(error.message, error.fix)
     # A token that works proves the account exists; only a refusal needs the hub's accounts read.
     if not lab.hub.authenticates(lab.username, lab.token):
+        if not lab.classroom:
+            return failed(
+                f"{lab.hub_url} does not accept the access token you gave the lab for "
+                f"{lab.username!r}: deactivated, expired or deleted since, or another account's.",
+                f"Generate a new one on {lab.hub_page('/settings/personal-access-tokens')} and "
+                f"give it to the lab: Lab.use_hub({lab.username!r}).",
+            )
         if not lab.has_account(lab.username):
             return failed(
                 f"The classroom registry has no account {lab.username!r}.",
@@ -25,8 +32,9 @@ def check(lab) -> Outcome:
             f"Reactivate it or generate a new one on {lab.hub_page('/settings/personal-access-tokens')} "
             "and save it (lab.save_token()), or Start the lab again to get a new account and token.",
         )
+    where = "the classroom registry" if lab.classroom else lab.hub_url
     return passed(
-        f"The account {lab.username!r} exists in the classroom registry ({USERNAME_RULE}) and "
-        "its access token works.",
+        f"The account {lab.username!r} exists on {where} ({USERNAME_RULE}) and its access "
+        "token works.",
         username=lab.username,
     )

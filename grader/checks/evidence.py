@@ -9,7 +9,7 @@ from ..errors import InvalidInput
 from ..infra.engine import EngineEvent
 from ..infra.hubapi import TokenRequest
 from ..infra.registry import Manifest, RegistryRequest
-from ..names import Reference, parse_reference
+from ..names import DOCKER_HUB, Reference, parse_reference, same_image_name
 from ..result import shell
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
@@ -76,13 +76,20 @@ class Misnaming:
 
 def misnamings(lab, want: Target) -> list[Misnaming]:
     """Local names of ``want.repository`` that are the usual mistakes, most telling first."""
-    port = int(want.registry.rsplit(":", 1)[1])
+    wanted = parse_reference(want.ref)
+    port = wanted.port
+    same_registry = {wanted.registry} | ({f"127.0.0.1:{port}"} if port else set())
     found = []
     for ref in local_refs(lab, want.repository):
         text = str(ref)
-        if text in (want.ref, want.source) or ref.domain is None and ref.namespace is None:
+        if (
+            same_image_name(text, want.ref)
+            or text == want.source
+            or ref.domain is None
+            and ref.namespace is None
+        ):
             continue  # the target itself, or a plain local image
-        if ref.domain is None:
+        if ref.domain is None and wanted.registry != DOCKER_HUB:
             found.append(
                 Misnaming(
                     text,
@@ -92,7 +99,7 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
                     + shell(f"docker tag {want.source} {want.ref}"),
                 )
             )
-        elif ref.port == port and ref.host not in LOOPBACK_HOSTS:
+        elif port and ref.port == port and ref.host not in LOOPBACK_HOSTS:
             found.append(
                 Misnaming(
                     text,
@@ -103,7 +110,7 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
                     + shell(f"docker tag {want.source} {want.ref}"),
                 )
             )
-        elif ref.domain in (want.registry, f"127.0.0.1:{port}") and ref.namespace != want.username:
+        elif ref.registry in same_registry and ref.namespace != want.username:
             found.append(
                 Misnaming(
                     text,
@@ -113,7 +120,7 @@ def misnamings(lab, want: Target) -> list[Misnaming]:
                     "Tag it under your username: " + shell(f"docker tag {want.source} {want.ref}"),
                 )
             )
-        elif ref.domain == want.registry and ref.path == want.path and ref.tag == "latest":
+        elif ref.registry == wanted.registry and ref.path == want.path and ref.tag == "latest":
             found.append(
                 Misnaming(
                     text,
@@ -175,7 +182,9 @@ def last_push_ns(
     store asks only ``HEAD manifests/TAG`` and leaves no PUT in the log."""
     pushed = last_push(requests, want)
     events = lab.engine.events(since_ns=0)
-    engine_pushes = [e.time_ns for e in events if e.action == "push" and e.actor == want.ref]
+    engine_pushes = [
+        e.time_ns for e in events if e.action == "push" and same_image_name(e.actor, want.ref)
+    ]
     return max([pushed.time_ns if pushed else 0, *engine_pushes]), events
 
 
@@ -187,7 +196,7 @@ def removed_then_pulled(events: list[EngineEvent], image_id: str, ref: str, afte
         for e in events
         if e.action == "delete" and e.actor == image_id and e.time_ns > after_ns
     ]
-    pulled = [e.time_ns for e in events if e.action == "pull" and e.actor == ref]
+    pulled = [e.time_ns for e in events if e.action == "pull" and same_image_name(e.actor, ref)]
     return any(p >= d for d in deleted for p in pulled)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..infra.dockerconfig import CredentialProblem
+from ..infra.dockerconfig import CredentialProblem, auth_key
 from ..result import Outcome, failed, passed, shell
 from .evidence import wrong_secret_attempts
 
@@ -56,7 +56,7 @@ def check(lab) -> Outcome:
 def _credential_elsewhere(lab) -> str | None:
     """A configuration other than the lab's that holds a credential for the lab registry."""
     for config in lab.other_docker_configs():
-        if lab.registry in config.registries():
+        if auth_key(lab.registry) in config.registries():
             return str(config.path)
     return None
 

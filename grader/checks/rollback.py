@@ -5,6 +5,7 @@ app. The order comes from the engine's own container events."""
 from __future__ import annotations
 
 from ..infra.net import APP_PORT, app_port
+from ..names import same_image_name
 from ..result import Outcome, failed, passed, shell
 from . import run
 from .evidence import target
@@ -15,14 +16,18 @@ def check(
 ) -> Outcome:
     deployed, previous = target(lab, repository, new), target(lab, repository, old)
     starts = [e for e in lab.engine.events(0, type="container") if e.action == "start"]
-    deploys = [e for e in starts if e.image == deployed.ref]
+    deploys = [e for e in starts if same_image_name(e.image, deployed.ref)]
     if not deploys:
         return failed(
             f"No container of {deployed.ref} was started on your engine: there is nothing to "
             "roll back from.",
             "Deploy it first: " + shell(f"docker run -d -p {app_port()}:{APP_PORT} {deployed.ref}"),
         )
-    still = [c for c in lab.engine.containers() if c.image_ref == deployed.ref and c.running]
+    still = [
+        c
+        for c in lab.engine.containers()
+        if same_image_name(c.image_ref, deployed.ref) and c.running
+    ]
     if still:
         return failed(
             f"{deployed.ref} still runs (container {still[0].name}): a rollback replaces it.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from ..infra.net import APP_PORT, app_port
+from ..names import same_image_name
 from ..result import Outcome, failed, passed, shell
 from .evidence import target
 
@@ -22,7 +23,7 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
             "Pull it first: " + shell(f"docker pull {want.ref}"),
         )
     containers = [c for c in lab.engine.containers(all=True) if c.image_id == image.id]
-    ours = [c for c in containers if c.image_ref == want.ref]
+    ours = [c for c in containers if same_image_name(c.image_ref, want.ref)]
     if not ours:
         if any(c.running for c in containers):
             names = ", ".join(sorted({c.image_ref for c in containers if c.running}))

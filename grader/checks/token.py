@@ -1,5 +1,7 @@
 """token: you logged in with an access token you generated on the hub yourself, one that may
-push (Read & Write, or Read, Write, Delete), and the hub saw docker use it."""
+push (Read & Write, or Read, Write, Delete), and the hub saw docker use it. On Docker Hub, which
+shows the course neither the token's identity nor its uses: the token you logged in with works
+and its permission allows a push."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ def check(lab) -> Outcome:
         return failed(f"You are not logged in to {lab.registry} as {lab.username!r}.", generate)
     if not credential.secret.startswith("dckr_pat_"):
         return failed("You logged in with your password, not an access token.", generate)
+    if not lab.classroom:
+        return _on_docker_hub(lab, credential.secret, generate)
     token = lab.identify_token(credential.secret)
     if token is None:
         return failed(
@@ -64,4 +68,26 @@ def check(lab) -> Outcome:
         f"{PERMISSION_LABELS[scope]}); the hub saw docker use it {len(used)} time(s).",
         uuid=token["uuid"],
         scope=scope,
+    )
+
+
+def _on_docker_hub(lab, secret: str, generate: str) -> Outcome:
+    """On Docker Hub the course made no token (every one is yours) and cannot read which of
+    yours this is or when docker used it: the token service itself is asked, with your token,
+    for what ``docker push`` asks."""
+    if not lab.hub_api.authenticates(lab.username, secret):
+        return failed(
+            f"{lab.hub_url} refuses the token you logged in with: deactivated, expired or deleted.",
+            generate,
+        )
+    if not lab.may_push(secret):
+        return failed(
+            "Your token may pull but not push: its permission is Read-only or Public Repo "
+            "Read-only (access token has insufficient scopes).",
+            generate,
+        )
+    return passed(
+        f"You logged in to {lab.registry} with an access token that may push to "
+        f"{lab.username}/my-flask-app ({lab.hub_url}'s token service grants it push).",
+        may_push=True,
     )

@@ -26,6 +26,17 @@ class CredentialProblem:
     reason: str
 
 
+DOCKER_HUB_KEY = "https://index.docker.io/v1/"
+
+
+def auth_key(registry: str) -> str:
+    """The key the docker CLI stores a registry's credential under: Docker Hub's is its old
+    index address (``docker login`` and ``docker login docker.io`` both write it there)."""
+    if registry in ("docker.io", "index.docker.io", "registry-1.docker.io", DOCKER_HUB_KEY):
+        return DOCKER_HUB_KEY
+    return registry
+
+
 def default_config_dir() -> Path:
     """The folder the docker CLI uses when ``DOCKER_CONFIG`` is not set."""
     return Path.home() / ".docker"
@@ -70,6 +81,7 @@ class DockerConfig:
         config = self.read()
         if config.get("__unreadable__"):
             return CredentialProblem(f"{self.path} is not valid JSON")
+        registry = auth_key(registry)
         helper = (config.get("credHelpers") or {}).get(registry) or config.get("credsStore")
         if helper and helpers:
             found = _from_helper(helper, registry)
@@ -92,7 +104,7 @@ class DockerConfig:
     def logout(self, registry: str) -> bool:
         """Remove the credential for ``registry`` the way the docker CLI does (credential helpers
         included), leaving everything else in the configuration as it was."""
-        if registry not in self.registries():
+        if auth_key(registry) not in self.registries():
             return False
         done = subprocess.run(
             ["docker", "--config", str(self.directory), "logout", registry],

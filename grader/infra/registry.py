@@ -150,13 +150,15 @@ class RegistryAPI:
         self.hub = hub
         self.platform = platform
         """``os/architecture`` whose manifest an index is read for (the engine's own)."""
-        self._tokens: dict[tuple[str, bool], str] = {}
+        self._tokens: dict[str, str] = {}
 
     def _get(self, path: str, *, method: str = "GET", auth=None, headers=None) -> requests.Response:
         anonymous = auth is _anonymous
         headers = dict(headers or {})
         scope = _scope_of(path)
-        cached = self._tokens.get((scope, anonymous))
+        # An anonymous question is asked afresh each time: a token from before a repository
+        # became private would still be accepted until it expires.
+        cached = None if anonymous else self._tokens.get(scope)
         if cached:
             headers["Authorization"] = "Bearer " + cached
         response = self._send(method, path, headers)
@@ -168,7 +170,8 @@ class RegistryAPI:
                 )
             except HubRefused:
                 return response
-            self._tokens[(scope, anonymous)] = token
+            if not anonymous:
+                self._tokens[scope] = token
             headers["Authorization"] = "Bearer " + token
             response = self._send(method, path, headers)
         return response
@@ -438,6 +441,9 @@ class ClassroomRegistry(DockerContainer):
     (``grader_account``) that may read every repository and nothing else."""
 
     PORT = 5000
+    classroom = True
+    """The course runs this hub: its grader account, logs and accounts can be read (not so on
+    Docker Hub: :class:`grader.infra.remotehub.RemoteHub`)."""
 
     def __init__(
         self,
