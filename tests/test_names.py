@@ -1,7 +1,7 @@
 import pytest
 
 from grader.errors import InvalidReference, InvalidUsername
-from grader.names import is_semver_tag, parse_reference, validate_username
+from grader.names import is_semver_tag, parse_reference, same_image_name, validate_username
 
 
 @pytest.mark.parametrize("name", ["john123", "abcd", "a" * 30, "0000"])
@@ -98,3 +98,10 @@ def test_malformed_references_are_refused_with_the_reason(text, reason):
 )
 def test_semantic_version_tags(tag, semver):
     assert is_semver_tag(tag) is semver
+
+
+def test_docker_hub_names_compare_in_full_form():
+    assert same_image_name("alice123/app:v1", "docker.io/alice123/app:v1")
+    assert same_image_name("nginx", "docker.io/library/nginx:latest")
+    assert not same_image_name("alice123/app:v1", "localhost:5000/alice123/app:v1")
+    assert parse_reference("alice123/app@sha256:" + "a" * 64).full.startswith("docker.io/")
