@@ -541,12 +541,15 @@ class Lab:
         as the learner's browser reaches it: ``http://localhost:PORT/…`` when JupyterLab runs on
         the learner's machine; through jupyter-server-proxy (``JUPYTER_BASE/proxy/absolute/PORT/…``)
         when it runs elsewhere: under JupyterHub (``JUPYTERHUB_SERVICE_PREFIX``), or wherever
-        ``COURSE_JUPYTER_BASE_URL`` names the Jupyter server's base URL."""
+        ``COURSE_JUPYTER_BASE_URL`` names the Jupyter server's base URL. On Docker Hub
+        (:meth:`use_hub`): Docker Hub's own pages."""
         path = path if path.startswith("/") or not path else "/" + path
         base = os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or os.environ.get(
             "COURSE_JUPYTER_BASE_URL"
         )
-        if base and self.classroom:
+        if not self.classroom:
+            return self._registry.page(path)
+        if base:
             return f"{base.rstrip('/')}/proxy/absolute/{self._registry.hub.host_port}{path or '/'}"
         return self.hub_url + path
 

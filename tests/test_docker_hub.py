@@ -14,7 +14,7 @@ from grader import Lab
 from grader.checks.evidence import Target, misnamings
 from grader.errors import InvalidInput
 from grader.infra.dockerconfig import DockerConfig
-from grader.infra.remotehub import registry_url
+from grader.infra.remotehub import page_url, registry_url
 from grader.lab import learner_dir
 from tests.conftest import docker, login, set_private
 
@@ -202,3 +202,11 @@ def test_docker_hubs_registry_and_credential_are_found_where_the_cli_keeps_them(
     assert registry_url("localhost:5000") == "http://127.0.0.1:5000"
     found = DockerConfig(student_home / ".docker").credential("docker.io", helpers=False)
     assert found.username == "student"  # stored under https://index.docker.io/v1/
+
+
+def test_docker_hubs_pages_are_where_docker_hub_keeps_them():
+    hub = "https://hub.docker.com"
+    assert page_url(hub, "/r/alice123/my-flask-app/tags") == hub + "/r/alice123/my-flask-app/tags"
+    tokens = page_url(hub, "/settings/personal-access-tokens")
+    assert tokens == "https://app.docker.com/settings/personal-access-tokens"
+    assert page_url("http://localhost:8080/", "/settings/x") == "http://localhost:8080/settings/x"

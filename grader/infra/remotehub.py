@@ -21,6 +21,7 @@ from .registry import RegistryAPI
 DOCKER_HUB_REGISTRY = "docker.io"
 """What goes in front of image names pushed to Docker Hub (``docker.io/USER/REPO:TAG``)."""
 DOCKER_HUB_REGISTRY_URL = "https://registry-1.docker.io"
+DOCKER_HOME = "https://app.docker.com"
 _LOOPBACK = ("localhost", "127.0.0.1", "[::1]")
 
 
@@ -34,6 +35,15 @@ def registry_url(registry: str) -> str:
     if host in _LOOPBACK:
         return "http://127.0.0.1" + registry[len(host) :]
     return f"https://{registry}"
+
+
+def page_url(hub_url: str, path: str) -> str:
+    """The URL of one of a hub's pages, named by the classroom hub's paths. Docker Hub keeps its
+    account settings on Docker Home (``app.docker.com/settings/…``); its other pages are at
+    ``hub.docker.com`` under the same paths (``/r/USER/REPO``, ``/r/USER/REPO/tags``)."""
+    if hub_url.rstrip("/") == DOCKER_HUB and path.startswith("/settings"):
+        return DOCKER_HOME + path
+    return hub_url.rstrip("/") + path
 
 
 class RemoteHub:
@@ -65,6 +75,9 @@ class RemoteHub:
         self.api = RegistryAPI(base, (username, token), self.hub_api, session=self._session)
         """The registry, asked with the learner's own credential."""
         self._access: tuple[str, float] | None = None
+
+    def page(self, path: str) -> str:
+        return page_url(self.hub_url, path)
 
     def grader_access(self) -> str:
         """An API access token signed in with the learner's own access token (kept for half the
