@@ -237,6 +237,8 @@ def _ensure_hub(engine: Engine, base: str, log: Log) -> None:
             " || (apt-get update && apt-get install -y --no-install-recommends python3-cryptography);"
             ' rm -rf /tmp/debs /var/lib/apt/lists/*; python3 -c "import cryptography"\n'
             "COPY hub /hub\n"
+            # Compiled once here, not at every lab's start (the sources are read-only to it).
+            "RUN python3 -m compileall -q /hub\n"
             "VOLUME /certs\n"
             "EXPOSE 8080\n"
             f'LABEL {APP_HASH_LABEL}="{wanted}"\n'
