@@ -1,4 +1,5 @@
-"""The ``grader`` command: ``grader doctor``, ``grader images`` and ``grader grade``."""
+"""The ``grader`` command: ``grader doctor``, ``grader images``, ``grader grade`` and
+``grader classroom start|stop``."""
 
 from __future__ import annotations
 
@@ -64,6 +65,21 @@ def grade(options, out: TextIO, err: TextIO) -> ExitStatus:
     return ExitStatus.NOT_READY if problems else ExitStatus.OK
 
 
+def classroom(options, out: TextIO) -> ExitStatus:
+    """Start or stop the classroom server (:mod:`grader.server.control`)."""
+    from .server import control
+
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    if options.action == "start":
+        url = control.start(options.roster, options.port, log=say)
+        say(f"Students sign in at {url} (stop it with: grader classroom stop)")
+    else:
+        control.stop(log=say)
+    return ExitStatus.OK
+
+
 def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +100,16 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         "--jobs", type=int, default=None, help="submissions graded at once (default: cores)"
     )
     grading.add_argument("--csv", default="grades.csv", help="where nbgrader's CSV export goes")
+    room = commands.add_parser(
+        "classroom", help="JupyterHub for a whole class, each student with an engine of their own"
+    )
+    actions = room.add_subparsers(dest="action", required=True)
+    starting = actions.add_parser("start", help="start it (as root) for the people on a roster")
+    starting.add_argument(
+        "--roster", required=True, help="CSV: username,password[,instructor] a line"
+    )
+    starting.add_argument("--port", type=int, default=8000, help="where it listens (127.0.0.1)")
+    actions.add_parser("stop", help="stop it and everything it started (work is kept)")
     try:
         options = parser.parse_args(args)
     except SystemExit as exit:
@@ -93,6 +119,8 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
             return doctor(out)
         if options.command == "grade":
             return grade(options, out, err)
+        if options.command == "classroom":
+            return classroom(options, out)
         return ensure_images(out)
     except CourseError as error:
         print(f"grader {options.command}: {error.message}", file=err)

@@ -1,4 +1,5 @@
-"""HTTP into another network namespace (a grading sandbox's) from this process.
+"""HTTP into another network namespace (a grading sandbox's, a student's seat's) from this
+process.
 
 A sandbox's registry and the student's published ports listen only inside the sandbox's own
 network namespace. The grading process reaches them without a helper process: a short-lived
@@ -28,27 +29,49 @@ class Namespace:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = str(path)
 
-    def connect(self, host: str, port: int, timeout: float | None) -> socket.socket:
+    def _inside(self, make):
+        """``make()`` run in a short-lived thread that entered the namespace: what it returns
+        (a socket stays in the namespace it was made in)."""
         made: dict = {}
 
         def inside() -> None:
             try:
-                fd = os.open(self.path, os.O_RDONLY)
-                try:
-                    if _libc.setns(fd, _CLONE_NEWNET) != 0:
-                        raise OSError(ctypes.get_errno(), f"cannot enter {self.path}")
-                finally:
-                    os.close(fd)
-                made["socket"] = socket.create_connection((host, port), timeout=timeout)
+                self.enter()
+                made["value"] = make()
             except OSError as error:
                 made["error"] = error
 
-        thread = threading.Thread(target=inside, name="netns-connect")
+        thread = threading.Thread(target=inside, name="netns")
         thread.start()
         thread.join()
         if "error" in made:
             raise made["error"]
-        return made["socket"]
+        return made["value"]
+
+    def connect(self, host: str, port: int, timeout: float | None) -> socket.socket:
+        """A TCP connection to ``host:port`` as seen inside the namespace."""
+        return self._inside(lambda: socket.create_connection((host, port), timeout=timeout))
+
+    def listen(self, host: str, port: int) -> socket.socket:
+        """A listening TCP socket at ``host:port`` inside the namespace (accepted from here)."""
+
+        def make() -> socket.socket:
+            server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind((host, port))
+            server.listen(64)
+            return server
+
+        return self._inside(make)
+
+    def enter(self) -> None:
+        """Move the calling thread (a child before ``exec``) into the namespace."""
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            if _libc.setns(fd, _CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), f"cannot enter {self.path}")
+        finally:
+            os.close(fd)
 
     def session(self) -> requests.Session:
         """A requests session whose every ``http://`` connection is made inside the namespace."""

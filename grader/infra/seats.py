@@ -1,0 +1,281 @@
+"""A student's seat on the classroom server: a Unix user of their own, their home, and a rootless
+Docker engine of their own, in a network namespace of its own, under limits.
+
+- The user (``useradd``, marked ``publishing-course student`` so the course never touches a user
+  it did not make) keeps its home (``0700``) between classroom starts: the student's work stays.
+- The engine (Debian's ``dockerd-rootless.sh``, run as the user) listens only on
+  ``/run/user/UID/docker.sock`` (the user's own runtime folder, ``0700``). Its published ports
+  stay in its network namespace (no port driver): another student, on the same host, reaches
+  none of them. The student's JupyterLab runs in that namespace too (see
+  :mod:`grader.server.spawner`), so ``localhost:PORT`` in a notebook is their own registry.
+- A cgroup (memory and process limits) holds the engine and the student's server: one student
+  cannot take the machine down, and stopping the seat kills everything in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+
+from ..errors import InvalidInput, SandboxUnavailable
+from .netns import Namespace
+from .sandbox import (
+    _PATH,
+    CGROUP_NAME,
+    ROOTLESS_SCRIPT,
+    Limits,
+    _cgroup_pids,
+    _cgroup_settings,
+    _user_pids,
+    support,
+)
+
+SEATS = Path(os.environ.get("COURSE_SEATS", "/var/lib/publishing-course/seats"))
+MARK = "publishing-course student"
+HIDDEN = [
+    "/root", "/home", "/tmp", "/var/tmp", "/var/lib/docker", "/srv", "/dev/shm",
+    "/var/lib/publishing-course",
+]  # fmt: skip
+"""What a student's programs never see (their own home and runtime folder excepted)."""
+"""The comment (GECOS) of every user the course made for a student."""
+
+
+def course_user(username: str) -> pwd.struct_passwd | None:
+    """The Unix user the course made for ``username``, or None if there is none; raises when a
+    user of that name exists that the course did not make (it is never taken over)."""
+    try:
+        entry = pwd.getpwnam(username)
+    except KeyError:
+        return None
+    if entry.pw_gecos.split(",")[0] != MARK:
+        raise InvalidInput(
+            f"This machine already has a user {username!r} that the course did not make.",
+            "Give that student another username in the roster.",
+        )
+    return entry
+
+
+@dataclass
+class Seat:
+    username: str
+    limits: Limits = field(default_factory=lambda: Limits(memory_mb=2048, processes=512))
+
+    # --- the user ----------------------------------------------------------------------------
+
+    def ensure_user(self) -> None:
+        """Make the student's user and home if they are not there yet (kept across starts)."""
+        if course_user(self.username) is not None:
+            return
+        ok, why = support()
+        if not ok:
+            raise SandboxUnavailable(f"No student engine can be made here: {why}.", why)
+        done = subprocess.run(
+            ["useradd", "--create-home", "--shell", "/bin/bash", "--comment", MARK,
+             self.username],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise SandboxUnavailable(
+                f"Could not make the user {self.username!r}: {done.stderr.strip()}",
+                "Run the classroom as root on a machine with useradd.",
+            )
+        self.home.chmod(0o700)
+
+    @property
+    def entry(self) -> pwd.struct_passwd:
+        found = course_user(self.username)
+        if found is None:
+            raise InvalidInput(f"{self.username!r} has no seat yet.", "ensure_user() first.")
+        return found
+
+    @property
+    def uid(self) -> int:
+        return self.entry.pw_uid
+
+    @property
+    def gid(self) -> int:
+        return self.entry.pw_gid
+
+    @property
+    def home(self) -> Path:
+        return Path(pwd.getpwnam(self.username).pw_dir)
+
+    @property
+    def runtime(self) -> Path:
+        """``/run/user/UID``: the user's own runtime folder (the engine's socket is there)."""
+        return Path(f"/run/user/{self.uid}")
+
+    @property
+    def docker_host(self) -> str:
+        return f"unix://{self.runtime}/docker.sock"
+
+    @property
+    def state(self) -> Path:
+        """Root's folder for this seat (the engine's log, the namespace's handle)."""
+        return SEATS / self.username
+
+    # --- the engine ----------------------------------------------------------------------------
+
+    def start_engine(self, timeout: float = 60) -> None:
+        """Start the student's rootless engine (if it is not running) and wait for it."""
+        if self.engine_answers():
+            return
+        self.state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chown(self.runtime, self.uid, self.gid)
+        self._make_cgroups()
+        env = {
+            "HOME": str(self.home),
+            "USER": self.username,
+            "XDG_RUNTIME_DIR": str(self.runtime),
+            "PATH": _PATH,
+            "DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER": "none",
+        }
+        command = [
+            "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups",
+            ROOTLESS_SCRIPT, "--data-root", str(self.home / ".local/share/docker"),
+            "-H", self.docker_host,
+            f"--userland-proxy-path={shutil.which('docker-proxy') or '/usr/sbin/docker-proxy'}",
+        ]  # fmt: skip
+        log_path = self.state / "engine.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                command, env=env, cwd=self.home, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, preexec_fn=self.enter_cgroups, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while not self.engine_answers():
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = log_path.read_text(errors="replace").splitlines()[-8:]
+                self.stop()
+                raise SandboxUnavailable(
+                    f"{self.username}'s rootless Docker engine did not start:\n" + "\n".join(tail),
+                    "Run `grader doctor`; the FIELD-NOTES' rootless recipe lists what it needs.",
+                )
+            time.sleep(0.05)
+        pid = int((self.runtime / "docker.pid").read_text())
+        handle = self.netns_file
+        with contextlib.suppress(OSError):
+            subprocess.run(["umount", str(handle)], capture_output=True)
+        handle.touch(mode=0o400)
+        subprocess.run(
+            ["mount", "--bind", f"/proc/{pid}/ns/net", str(handle)], check=True, capture_output=True
+        )
+
+    def engine_answers(self) -> bool:
+        if not Path(self.docker_host.removeprefix("unix://")).exists():
+            return False
+        try:
+            client = docker.DockerClient(base_url=self.docker_host, timeout=2)
+            try:
+                return bool(client.ping())
+            finally:
+                client.close()
+        except Exception:
+            return False
+
+    @property
+    def netns_file(self) -> Path:
+        """A handle (bind mount) on the engine's network namespace, root's alone."""
+        return self.state / "netns"
+
+    def namespace(self) -> Namespace:
+        return Namespace(self.netns_file)
+
+    # --- the student's programs ------------------------------------------------------------
+
+    def jail(self, argv: list[str], env: dict[str, str], show: list[str]) -> list[str]:
+        """The command (run as root) that runs ``argv`` as the student, in the engine's network
+        namespace and new PID and mount namespaces (:mod:`grader.infra.jail`): the root file
+        system read-only but the student's home and runtime folder; ``/root``, other homes,
+        ``/tmp``, the host engine's data and the course's state hidden; the host engine's
+        socket replaced by ``/dev/null``; no privilege to gain. ``show``: folders to leave
+        visible (read-only) inside hidden ones, such as the course's Python."""
+        spec = {
+            "uid": self.uid,
+            "gid": self.gid,
+            "argv": argv,
+            "env": {"PATH": _PATH, **env, "HOME": str(self.home), "DOCKER_HOST": self.docker_host},
+            "cwd": str(self.home),
+            "hide": HIDDEN,
+            "keep": [str(self.home), str(self.runtime)],
+            "show": show,
+            "cgroups": [str(p) for p in self.cgroup_paths()],
+            "tmp_mb": 512,
+        }
+        path = self.state / f"jail-{secrets.token_hex(3)}.json"
+        path.write_text(json.dumps(spec))
+        path.chmod(0o600)
+        return [
+            "nsenter", f"--net={self.netns_file}",
+            "unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation=private",
+            sys.executable, "-m", "grader.infra.jail", str(path),
+        ]  # fmt: skip
+
+    # --- limits and the end ------------------------------------------------------------------
+
+    def cgroup_paths(self) -> list[Path]:
+        return [
+            folder / CGROUP_NAME / f"seat-{self.username}"
+            for folder in _cgroup_settings(self.limits)
+        ]
+
+    def _make_cgroups(self) -> None:
+        for folder, limits in _cgroup_settings(self.limits).items():
+            path = folder / CGROUP_NAME / f"seat-{self.username}"
+            path.mkdir(parents=True, exist_ok=True)
+            for key, value in limits.items():
+                with contextlib.suppress(OSError):
+                    (path / key).write_text(str(value))
+
+    def enter_cgroups(self) -> None:
+        """In a child before exec: it and all it starts count against the seat's limits."""
+        for path in self.cgroup_paths():
+            with contextlib.suppress(OSError):
+                (path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def processes(self) -> set[int]:
+        """Every live process of the seat: in its cgroups, or run by its user."""
+        found = _cgroup_pids(self.cgroup_paths())
+        with contextlib.suppress(InvalidInput):
+            found |= _user_pids(self.uid)
+        found.discard(os.getpid())
+        return found
+
+    def stop(self) -> int:
+        """Stop everything the seat runs (engine, server, kernels, containers); the user and
+        home stay. Returns how many processes were stopped."""
+        pids = self.processes()
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while self.processes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for _ in range(50):
+            left = self.processes()
+            if not left:
+                break
+            for pid in left:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.02)
+        with contextlib.suppress(OSError):
+            subprocess.run(["umount", str(self.netns_file)], capture_output=True)
+            self.netns_file.unlink()
+        for path in self.cgroup_paths():
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        return len(pids)

@@ -1,0 +1,238 @@
+"""``grader classroom start`` and ``stop``: JupyterHub for a whole class on one Linux machine.
+
+Start checks everything first (the roster, the port, the users, what rootless engines need),
+then makes each student's user (kept across starts, with their work), writes JupyterHub's
+configuration into root's state folder and starts JupyterHub in the background. Stop ends
+JupyterHub, every student's server, kernels and engine, and the proxy; users and homes stay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import requests
+
+from ..errors import InvalidInput, SandboxUnavailable
+from ..infra import images as _images
+from ..infra import sandbox
+from ..infra.engine import Engine
+from ..infra.seats import HIDDEN, Seat, course_user
+from . import roster as _roster
+
+STATE = Path(os.environ.get("COURSE_CLASSROOM_STATE", "/var/lib/publishing-course/classroom"))
+DEFAULT_PORT = 8000
+COURSE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def proxy_command() -> str:
+    """configurable-http-proxy, as ``make setup`` installs it (npm) beside the course."""
+    local = COURSE_ROOT / ".node" / "node_modules" / ".bin" / "configurable-http-proxy"
+    if local.exists():
+        return str(local)
+    import shutil
+
+    found = shutil.which("configurable-http-proxy")
+    if found:
+        return found
+    raise InvalidInput(
+        "JupyterHub's proxy (configurable-http-proxy) is not installed.",
+        "Run `make setup` (it installs it from the npm registry).",
+    )
+
+
+def _pid() -> int | None:
+    try:
+        pid = int((STATE / "jupyterhub.pid").read_text())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
+    """Start the classroom; returns its URL. Raises :class:`InvalidInput` before anything
+    starts when the roster, the port or the machine is not right."""
+    people = _roster.read(roster_path)
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise InvalidInput(f"--port {port!r} is not a TCP port.", "Give a port from 1 to 65535.")
+    if _pid() is not None:
+        raise InvalidInput(
+            "A classroom is already running on this machine.",
+            "Stop it first: grader classroom stop",
+        )
+    if not _free(port):
+        raise InvalidInput(
+            f"Port {port} is already taken on this machine.",
+            "Free it, or start the classroom on another one: --port N.",
+        )
+    for person in people:
+        course_user(person.username)  # raises for a user the course did not make
+    ok, why = sandbox.support()
+    if not ok:
+        raise SandboxUnavailable(f"The classroom cannot give students engines here: {why}.", why)
+    proxy = proxy_command()
+    _check_readable_by_students()
+
+    STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
+    STATE.chmod(0o700)
+    for person in people:
+        Seat(person.username).ensure_user()
+    roster_file = STATE / "roster.json"
+    roster_file.write_text(json.dumps([asdict(p) for p in people]))
+    roster_file.chmod(0o600)
+    engine = Engine.connect()
+    course = _images.ensure(engine, log=lambda line: log(line))
+    tarball = _images.saved(engine, course)
+    config = STATE / "jupyterhub_config.py"
+    config.write_text(_config(people, port, roster_file, tarball, proxy))
+    log_file = open(STATE / "jupyterhub.log", "ab")  # noqa: SIM115 (JupyterHub keeps it)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jupyterhub", "-f", str(config)],
+        cwd=STATE, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
+    )  # fmt: skip
+    log_file.close()
+    (STATE / "jupyterhub.pid").write_text(str(process.pid))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(requests.exceptions.RequestException):
+            if requests.get(f"{url}/hub/api", timeout=1).status_code == 200:
+                break
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = (STATE / "jupyterhub.log").read_text(errors="replace").splitlines()[-12:]
+            stop()
+            raise SandboxUnavailable(
+                "JupyterHub did not start:\n" + "\n".join(tail),
+                f"Its whole log: {STATE / 'jupyterhub.log'}",
+            )
+        time.sleep(0.2)
+    log(f"classroom: {url} ({len(people)} people on the roster)")
+    return url
+
+
+def stop(log=print) -> list[str]:
+    """Stop JupyterHub, its proxy and every student's server, kernels and engine; returns
+    what was stopped. Users and homes stay (the next start finds each student's work)."""
+    stopped = []
+    pid = _pid()
+    if pid is not None:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+        stopped.append(f"JupyterHub (pid {pid})")
+    for username in _roster_usernames():
+        count = Seat(username).stop()
+        if count:
+            stopped.append(f"{username}: {count} process(es)")
+    with contextlib.suppress(OSError):
+        (STATE / "jupyterhub.pid").unlink()
+    for line in stopped:
+        log(f"classroom: stopped {line}")
+    return stopped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    with contextlib.suppress(OSError, ChildProcessError):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            return False
+    return True
+
+
+def _roster_usernames() -> list[str]:
+    try:
+        return [r["username"] for r in json.loads((STATE / "roster.json").read_text())]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _check_readable_by_students() -> None:
+    """Students' servers run the course's Python as the students: every folder on the way must
+    let others in (a folder their jail hides is replaced by an open one holding only what they
+    are shown, e.g. ``/root`` around a pyenv Python)."""
+    for path in (Path(sys.executable).resolve(), Path(sys.prefix), COURSE_ROOT):
+        for folder in [path, *path.parents]:
+            hidden = any(folder == Path(h) or Path(h) in folder.parents for h in HIDDEN)
+            if not hidden and folder.is_dir() and not os.stat(folder).st_mode & 0o001:
+                raise InvalidInput(
+                    f"Students cannot reach {path}: {folder} lets nobody else in.",
+                    "Put the course where every user can read it (e.g. /opt/publishing-course) "
+                    "and run `make setup` there.",
+                )
+
+
+def _config(people, port: int, roster_file: Path, tarball: Path, proxy: str) -> str:
+    admins = sorted(p.username for p in people if p.instructor)
+    settings = {
+        "bind_url": f"http://127.0.0.1:{port}",
+        "hub_port": _free_port(),
+        "users": sorted(p.username for p in people),
+        "admins": admins,
+        "roster": str(roster_file),
+        "images": str(tarball),
+        "proxy": proxy,
+        "singleuser": str(Path(sys.executable).parent / "jupyterhub-singleuser"),
+        "state": str(STATE),
+    }
+    return CONFIG_TEMPLATE.replace("SETTINGS", json.dumps(settings, indent=1))
+
+
+CONFIG_TEMPLATE = '''# Written by `grader classroom start`; edit the roster and start again instead.
+import json
+
+s = json.loads("""SETTINGS""")
+c = get_config()  # noqa: F821
+c.JupyterHub.bind_url = s["bind_url"]
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = s["hub_port"]
+c.JupyterHub.db_url = "sqlite:///" + s["state"] + "/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = s["state"] + "/jupyterhub_cookie_secret"
+c.JupyterHub.pid_file = s["state"] + "/jupyterhub.hub.pid"
+c.JupyterHub.cleanup_servers = True
+c.ConfigurableHTTPProxy.command = [s["proxy"]]
+c.ConfigurableHTTPProxy.pid_file = s["state"] + "/proxy.pid"
+c.JupyterHub.authenticator_class = "grader.server.spawner.RosterAuthenticator"
+c.RosterAuthenticator.roster_file = s["roster"]
+c.Authenticator.allowed_users = set(s["users"])
+c.Authenticator.admin_users = set(s["admins"])
+c.JupyterHub.spawner_class = "grader.server.spawner.SeatSpawner"
+c.SeatSpawner.images_tarball = s["images"]
+c.Spawner.cmd = [s["singleuser"]]
+c.Spawner.default_url = "/lab"
+c.Spawner.notebook_dir = "~"
+c.Spawner.start_timeout = 180
+c.Spawner.http_timeout = 120
+'''

@@ -1,0 +1,121 @@
+"""JupyterHub's side of a student's seat: sign-in against the roster, and a spawner that starts
+the student's own rootless engine, then their JupyterLab inside that engine's network namespace.
+
+Inside the namespace, ``localhost`` is the student's own: the registry and hub a lab starts on
+their engine publish there, and nowhere on the host. The hub's proxy reaches the student's server
+through a forward the hub process holds (:mod:`grader.server.forward`), and the server reaches
+the hub's API through another; whatever web page the student's engine serves is reachable from
+their browser through jupyter-server-proxy, behind JupyterHub's sign-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from subprocess import Popen
+
+from jupyterhub.auth import Authenticator
+from jupyterhub.spawner import LocalProcessSpawner
+from traitlets import Unicode
+
+from ..infra import images as _images
+from ..infra.engine import Engine
+from ..infra.seats import Seat
+from . import forward
+from .roster import Person
+
+INNER_PORT = 8888
+"""Where a student's JupyterLab listens, inside their namespace (the same for every student)."""
+COURSE_ROOT = Path(__file__).resolve().parents[2]
+"""The course's folder: its lessons, and the grader package the students' kernels import."""
+
+
+class RosterAuthenticator(Authenticator):
+    """Sign-in with the username and password of the classroom's roster (kept hashed)."""
+
+    roster_file = Unicode(help="The roster's JSON (usernames, password hashes, roles).").tag(
+        config=True
+    )
+
+    def people(self) -> dict[str, Person]:
+        records = json.loads(Path(self.roster_file).read_text())
+        return {r["username"]: Person(**r) for r in records}
+
+    async def authenticate(self, handler, data):
+        person = self.people().get((data or {}).get("username", ""))
+        password = (data or {}).get("password", "")
+        if person is None or not await asyncio.to_thread(person.accepts, password):
+            return None
+        return {"name": person.username, "admin": person.instructor}
+
+
+class SeatSpawner(LocalProcessSpawner):
+    """A student's server: their engine first, then JupyterLab as them, in its namespace."""
+
+    images_tarball = Unicode(help="The course's images, docker-saved, for a new engine.").tag(
+        config=True
+    )
+
+    def _seat(self) -> Seat:
+        return Seat(self.user.name)
+
+    def get_env(self):
+        env = super().get_env()
+        seat = self._seat()
+        env["DOCKER_HOST"] = seat.docker_host
+        env["XDG_RUNTIME_DIR"] = str(seat.runtime)
+        env["PYTHONPATH"] = str(COURSE_ROOT)
+        # The hub's API, as the student's server reaches it: the forward inside its namespace.
+        env["JUPYTERHUB_API_URL"] = f"http://127.0.0.1:{self._hub_port()}/hub/api"
+        env["COURSE_USERNAME"] = self.user.name
+        return env
+
+    def _hub_port(self) -> int:
+        return int(self.hub.api_url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+
+    async def start(self):
+        seat = self._seat()
+        await asyncio.to_thread(seat.ensure_user)
+        await asyncio.to_thread(seat.start_engine)
+        await asyncio.to_thread(self._prepare, seat)
+        hub_port = self._hub_port()
+        self._forwards = [await forward.out_of(seat.namespace(), hub_port, hub_port)]
+        self.ip, self.port = "127.0.0.1", INNER_PORT
+        argv = [*self.cmd, *self.get_args()]
+        show = sorted({sys.base_prefix, sys.prefix, str(COURSE_ROOT)})
+        command = seat.jail(argv, self.get_env(), show)
+        self.log.info("Starting %s's server in their seat", self.user.name)
+        self.proc = Popen(
+            command, preexec_fn=seat.enter_cgroups, start_new_session=True,
+            env={"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")},
+        )  # fmt: skip
+        self.pid = self.proc.pid
+        proxy_side = await forward.into(seat.namespace(), INNER_PORT)
+        self._forwards.append(proxy_side)
+        return ("127.0.0.1", proxy_side.sockets[0].getsockname()[1])
+
+    def _prepare(self, seat: Seat) -> None:
+        """The course's images in the student's engine, and the lessons in their home (each
+        only once: a student's own changes are kept)."""
+        engine = Engine.at(seat.docker_host)
+        try:
+            if self.images_tarball and engine.image(_images.HUB_IMAGE) is None:
+                engine.load(self.images_tarball)
+        finally:
+            engine.close()
+        lessons = seat.home / "lessons"
+        if not lessons.exists():
+            shutil.copytree(COURSE_ROOT / "notebooks", lessons)
+            for path in [lessons, *lessons.rglob("*")]:
+                os.chown(path, seat.uid, seat.gid)
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        for server in getattr(self, "_forwards", []):
+            server.close()
+        self._forwards = []
+        await asyncio.to_thread(self._seat().stop)
