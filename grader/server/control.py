@@ -59,7 +59,9 @@ def _pid() -> int | None:
 
 
 def _free(port: int) -> bool:
+    """Nothing listens on ``port`` (connections of a server gone a moment ago do not count)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

@@ -1,0 +1,199 @@
+"""``grader classroom start|stop``: real JupyterHub, real Unix users, a real rootless engine per
+student, real kernels; two students side by side, and what one can reach of the other."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from grader import cli
+from grader.infra import seats
+from grader.infra.seats import Seat
+from grader.server import control
+from tests.server.jupyter import Person
+
+pytestmark = [pytest.mark.docker, pytest.mark.classroom_server]
+
+ROSTER = "username,password\nsrvalice,alice pw 1\nsrvbob12,bob-pw-22\nsrvteach,teach,instructor\n"
+STUDENTS = ("srvalice", "srvbob12")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def where(tmp_path_factory):
+    """The classroom's state and seats in folders of the test's own."""
+    root = tmp_path_factory.mktemp("classroom")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(control, "STATE", root / "state")
+    patch.setattr(seats, "SEATS", root / "seats")
+    roster = root / "roster.csv"
+    roster.write_text(ROSTER)
+    yield roster
+    control.stop(log=lambda _: None)
+    patch.undo()
+    for username in (*STUDENTS, "srvteach"):
+        subprocess.run(["userdel", "--remove", username], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def classroom(where):
+    port = free_port()
+    url = control.start(where, port, log=lambda _: None)
+    yield url, port
+
+
+def _fails_before_anything_starts(roster_text: str, tmp_path, port: int | None = None):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(roster_text)
+    out, err = _Text(), _Text()
+    args = ["classroom", "start", "--roster", str(roster), "--port", str(port or free_port())]
+    status = cli.main(args, out=out, err=err)
+    assert status == cli.ExitStatus.NOT_READY
+    assert not control.STATE.exists() or not (control.STATE / "jupyterhub.pid").exists()
+    return err.text
+
+
+class _Text:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_bad_rosters_and_a_taken_port_stop_it_before_anything_starts(where, tmp_path):
+    said = _fails_before_anything_starts("srvcarol1,pw\nsrvcarol1,again\nBad-Name,x\n", tmp_path)
+    assert "already on line 1" in said and "'Bad-Name' is not a valid" in said
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        said = _fails_before_anything_starts("srvcarol1,pw\n", tmp_path, taken.getsockname()[1])
+    assert "is already taken" in said
+    said = _fails_before_anything_starts("daemon,pw\n", tmp_path)  # Debian's own user
+    assert "already has a user 'daemon' that the course did not make" in said
+    for username in ("srvcarol1",):
+        assert subprocess.run(["id", username], capture_output=True).returncode != 0
+
+
+def test_a_wrong_password_is_refused(classroom):
+    url, _ = classroom
+    assert Person(url, "srvalice", "alice pw 2").signed_in.status_code == 403
+    assert Person(url, "nobody12", "x").signed_in.status_code == 403
+
+
+SEAT_FACTS = """
+import json, os, subprocess
+def docker(*args, host=None):
+    env = dict(os.environ, **({"DOCKER_HOST": host} if host else {}))
+    done = subprocess.run(["docker", *args], capture_output=True, text=True, env=env)
+    return done.returncode, (done.stdout + done.stderr)[-300:]
+print(json.dumps({
+    "uid": os.getuid(),
+    "docker_host": os.environ.get("DOCKER_HOST"),
+    "info": docker("info", "--format", "{{.SecurityOptions}}"),
+    "images": docker("images", "--format", "{{.Repository}}")[1].split(),
+    "homes": sorted(os.listdir("/home")),
+    "host_engine": docker("info", host="unix:///var/run/docker.sock"),
+    "other_engine": docker("info", host="unix:///run/user/OTHER_UID/docker.sock"),
+}))
+"""
+
+
+def facts(person: Person, other: str) -> dict:
+    code = SEAT_FACTS.replace("OTHER_UID", str(Seat(other).uid))
+    printed = person.run(code)
+    return json.loads(printed.strip().splitlines()[-1])
+
+
+def test_each_student_works_in_a_seat_of_their_own(classroom):
+    url, _ = classroom
+    alice = Person(url, "srvalice", "alice pw 1")
+    bob = Person(url, "srvbob12", "bob-pw-22")
+    for person in (alice, bob):
+        person.wait_for_server()
+    seen = facts(alice, other="srvbob12")
+    assert seen["uid"] == Seat("srvalice").uid != 0
+    assert seen["docker_host"] == Seat("srvalice").docker_host
+    assert seen["info"][0] == 0 and "rootless" in seen["info"][1]
+    assert "publishing-course/registry" in " ".join(seen["images"])
+    assert seen["homes"] == ["srvalice"]  # nobody else's home, not even its name
+    assert seen["host_engine"][0] != 0  # the host's engine is out of reach
+    assert seen["other_engine"][0] != 0  # and so is the other student's
+    assert facts(bob, other="srvalice")["uid"] == Seat("srvbob12").uid
+
+
+LESSON_04 = """
+import json, subprocess
+from grader import Lab
+lab = Lab.start("srvalice", persistent=True)
+run = lambda line: subprocess.run(line, shell=True, capture_output=True, text=True)
+run(f"docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}")
+run(f"docker tag my-flask-app:v1 {lab.image()}")
+pushed = run(f"docker push {lab.image()}")
+print(json.dumps({"port": int(lab.registry.rsplit(":", 1)[1]), "hub_port": int(lab.hub_url.rsplit(":", 1)[1]),
+                  "page": lab.hub_page(f"/r/{lab.username}/my-flask-app"),
+                  "push": lab.check("push").passed, "pushed": pushed.stdout[-200:]}))
+"""
+
+REACH = """
+import requests
+try:
+    print(requests.get("http://127.0.0.1:PORT/v2/", timeout=3).status_code)
+except requests.exceptions.ConnectionError:
+    print("unreachable")
+"""
+
+
+def test_a_students_registry_and_hub_pages_are_theirs_alone(classroom):
+    url, _ = classroom
+    alice = Person(url, "srvalice", "alice pw 1")
+    bob = Person(url, "srvbob12", "bob-pw-22")
+    alice.wait_for_server()
+    done = json.loads(alice.run(LESSON_04).strip().splitlines()[-1])
+    assert done["push"], done["pushed"]
+    for port in (done["port"], done["hub_port"]):  # nothing of it listens on the host
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0
+    assert bob.run(REACH.replace("PORT", str(done["port"]))).strip() == "unreachable"
+    assert done["page"].startswith("/user/srvalice/proxy/absolute/")
+    page = alice.get(done["page"])
+    assert page.status_code == 200 and "my-flask-app" in page.text
+    assert bob.get(done["page"], allow_redirects=False).status_code in (302, 403)
+
+
+def test_stopping_leaves_nothing_and_starting_again_keeps_the_work(classroom, where):
+    url, port = classroom
+    control.stop(log=lambda _: None)
+    for username in STUDENTS:
+        assert Seat(username).processes() == set()
+        assert not Seat(username).netns_file.exists()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    assert not (control.STATE / "jupyterhub.pid").exists()
+    with open("/proc/mounts") as mounts:
+        assert str(seats.SEATS) not in mounts.read()
+
+    control.start(where, port, log=lambda _: None)
+    alice = Person(url, "srvalice", "alice pw 1")
+    alice.wait_for_server()
+    again = alice.run(
+        "from grader import Lab\n"
+        "lab = Lab.start('srvalice', persistent=True)\n"
+        "print(lab.check('push').passed)\n"
+    )
+    assert again.strip().splitlines()[-1] == "True"  # the same registry, still holding the push
+    assert (Path(Seat("srvalice").home) / "lessons" / "04-push.ipynb").exists()
+    assert os.stat(Seat("srvalice").home).st_mode & 0o077 == 0
