@@ -51,7 +51,12 @@ lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 # The virtual environment is made once and refreshed whenever pyproject.toml changes.
-setup: $(VENV)/.installed $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json
+setup: $(VENV)/.installed $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json .node/.installed
+
+# JupyterHub's proxy for `grader classroom` (configurable-http-proxy, from the npm registry).
+.node/.installed:
+	npm install --silent --no-save --no-audit --no-fund --prefix .node configurable-http-proxy@5.3.0
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,4 +73,4 @@ $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json: jupyter/labconfig/
 	cp $< $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .node .pytest_cache test-artifacts
