@@ -75,6 +75,10 @@ def classroom(options, out: TextIO) -> ExitStatus:
     if options.action == "start":
         url = control.start(options.roster, options.port, log=say)
         say(f"Students sign in at {url} (stop it with: grader classroom stop)")
+    elif options.action == "grade":
+        results = control.grade(options.lab, options.instructor, log=say)
+        if any(g.status != "graded" for g in results):
+            return ExitStatus.NOT_READY
     else:
         control.stop(log=say)
     return ExitStatus.OK
@@ -110,6 +114,13 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     )
     starting.add_argument("--port", type=int, default=8000, help="where it listens (127.0.0.1)")
     actions.add_parser("stop", help="stop it and everything it started (work is kept)")
+    marking = actions.add_parser(
+        "grade", help="grade what the instructor collected, each in a sandbox; release feedback"
+    )
+    marking.add_argument("lab", help="the lab to grade, e.g. lab1-publish")
+    marking.add_argument(
+        "--instructor", default=None, help="whose course folder (default: the only instructor)"
+    )
     try:
         options = parser.parse_args(args)
     except SystemExit as exit:

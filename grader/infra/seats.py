@@ -196,13 +196,16 @@ class Seat:
 
     # --- the student's programs ------------------------------------------------------------
 
-    def jail(self, argv: list[str], env: dict[str, str], show: list[str]) -> list[str]:
+    def jail(
+        self, argv: list[str], env: dict[str, str], show: list[str], share: list[str] = ()
+    ) -> list[str]:
         """The command (run as root) that runs ``argv`` as the student, in the engine's network
         namespace and new PID and mount namespaces (:mod:`grader.infra.jail`): the root file
         system read-only but the student's home and runtime folder; ``/root``, other homes,
         ``/tmp``, the host engine's data and the course's state hidden; the host engine's
         socket replaced by ``/dev/null``; no privilege to gain. ``show``: folders to leave
-        visible (read-only) inside hidden ones, such as the course's Python."""
+        visible (read-only) inside hidden ones, such as the course's Python; ``share``: folders
+        every seat writes in (nbgrader's exchange)."""
         spec = {
             "uid": self.uid,
             "gid": self.gid,
@@ -210,7 +213,7 @@ class Seat:
             "env": {"PATH": _PATH, **env, "HOME": str(self.home), "DOCKER_HOST": self.docker_host},
             "cwd": str(self.home),
             "hide": HIDDEN,
-            "keep": [str(self.home), str(self.runtime)],
+            "keep": [str(self.home), str(self.runtime), *share],
             "show": show,
             "cgroups": [str(p) for p in self.cgroup_paths()],
             "tmp_mb": 512,

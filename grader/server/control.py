@@ -29,6 +29,8 @@ from ..infra.seats import HIDDEN, Seat, course_user
 from . import roster as _roster
 
 STATE = Path(os.environ.get("COURSE_CLASSROOM_STATE", "/var/lib/publishing-course/classroom"))
+EXCHANGE = Path(os.environ.get("COURSE_EXCHANGE", "/var/lib/publishing-course/exchange"))
+"""nbgrader's exchange: the instructor releases there, students fetch and submit there."""
 DEFAULT_PORT = 8000
 COURSE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,6 +105,8 @@ def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
     STATE.chmod(0o700)
     for person in people:
         Seat(person.username).ensure_user()
+    EXCHANGE.mkdir(parents=True, exist_ok=True)
+    EXCHANGE.chmod(0o777)  # nbgrader's: each course's folders inside set their own permissions
     roster_file = STATE / "roster.json"
     roster_file.write_text(json.dumps([asdict(p) for p in people]))
     roster_file.chmod(0o600)
@@ -162,6 +166,62 @@ def stop(log=print) -> list[str]:
     return stopped
 
 
+def grade(lab: str, instructor: str | None = None, jobs: int | None = None, log=print) -> list:
+    """Grade the submissions the instructor collected for ``lab`` (each in its sandbox, as
+    ``grader grade`` does), then generate and release the feedback: students fetch it from
+    their assignment list. Runs as root; the course folder stays the instructor's."""
+    from ..grading import classroom
+    from .spawner import COURSE_FOLDER
+
+    people = {r["username"]: r for r in _roster_records()}
+    teachers = sorted(u for u, r in people.items() if r.get("role") == "instructor")
+    if instructor is None and len(teachers) == 1:
+        instructor = teachers[0]
+    if instructor not in teachers:
+        raise InvalidInput(
+            f"{instructor!r} is not an instructor on the classroom's roster "
+            f"(instructors: {', '.join(teachers) or 'none'}).",
+            "Name one with --instructor, or add `,instructor` to a line of the roster.",
+        )
+    owner = Seat(instructor)
+    course = owner.home / COURSE_FOLDER
+    if not (course / "submitted").is_dir():
+        raise InvalidInput(
+            f"{instructor} has collected nothing yet ({course / 'submitted'} is missing).",
+            f"Collect first, in {instructor}'s JupyterLab: nbgrader collect {lab}",
+        )
+    try:
+        results = classroom.grade_class(course, [lab], jobs, classroom.progress_bar(sys.stderr))
+        for step in (["generate_feedback", lab, "--force"], ["release_feedback", lab]):
+            done = subprocess.run(
+                [sys.executable, "-m", "nbgrader", *step], cwd=course, capture_output=True,
+                text=True, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
+            )  # fmt: skip
+            if done.returncode != 0:
+                raise InvalidInput(
+                    f"nbgrader {step[0]} failed: {done.stderr.strip()[-400:]}",
+                    "Grade again; the course folder is as nbgrader left it.",
+                )
+    finally:
+        subprocess.run(["chown", "-R", f"{owner.uid}:{owner.gid}", str(course)], check=False)
+    for graded in results:
+        log(f"classroom: {graded.submission.student}/{lab}: {graded.status} {graded.score}")
+    return results
+
+
+def _roster_records() -> list[dict]:
+    try:
+        found = json.loads((STATE / "roster.json").read_text())
+    except (OSError, ValueError):
+        found = None
+    if not isinstance(found, list):
+        raise InvalidInput(
+            "No classroom has been started on this machine.",
+            "Start one: grader classroom start --roster FILE",
+        )
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -176,8 +236,8 @@ def _alive(pid: int) -> bool:
 
 def _roster_usernames() -> list[str]:
     try:
-        return [r["username"] for r in json.loads((STATE / "roster.json").read_text())]
-    except (OSError, ValueError, KeyError, TypeError):
+        return [r["username"] for r in _roster_records()]
+    except (InvalidInput, KeyError, TypeError):
         return []
 
 
@@ -208,6 +268,7 @@ def _config(people, port: int, roster_file: Path, tarball: Path, proxy: str) -> 
         "proxy": proxy,
         "singleuser": str(Path(sys.executable).parent / "jupyterhub-singleuser"),
         "state": str(STATE),
+        "exchange": str(EXCHANGE),
     }
     return CONFIG_TEMPLATE.replace("SETTINGS", json.dumps(settings, indent=1))
 
@@ -232,6 +293,7 @@ c.Authenticator.allowed_users = set(s["users"])
 c.Authenticator.admin_users = set(s["admins"])
 c.JupyterHub.spawner_class = "grader.server.spawner.SeatSpawner"
 c.SeatSpawner.images_tarball = s["images"]
+c.SeatSpawner.exchange = s["exchange"]
 c.Spawner.cmd = [s["singleuser"]]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"

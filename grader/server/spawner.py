@@ -28,6 +28,10 @@ from ..infra.seats import Seat
 from . import forward
 from .roster import Person
 
+COURSE_ID = "publishing-images"
+"""nbgrader's course, as ``nbgrader_config.py`` names it."""
+COURSE_FOLDER = "course"
+"""The instructor's nbgrader course folder, in their home (sources, releases, gradebook)."""
 INNER_PORT = 8888
 """Where a student's JupyterLab listens, inside their namespace (the same for every student)."""
 COURSE_ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +63,7 @@ class SeatSpawner(LocalProcessSpawner):
     images_tarball = Unicode(help="The course's images, docker-saved, for a new engine.").tag(
         config=True
     )
+    exchange = Unicode(help="nbgrader's exchange folder, shared by the class.").tag(config=True)
 
     def _seat(self) -> Seat:
         return Seat(self.user.name)
@@ -69,6 +74,8 @@ class SeatSpawner(LocalProcessSpawner):
         env["DOCKER_HOST"] = seat.docker_host
         env["XDG_RUNTIME_DIR"] = str(seat.runtime)
         env["PYTHONPATH"] = str(COURSE_ROOT)
+        # The course's environment first: jupyter, nbgrader (and the alembic it runs), docker.
+        env["PATH"] = f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin"
         # The hub's API, as the student's server reaches it: the forward inside its namespace.
         env["JUPYTERHUB_API_URL"] = f"http://127.0.0.1:{self._hub_port()}/hub/api"
         env["COURSE_USERNAME"] = self.user.name
@@ -87,7 +94,7 @@ class SeatSpawner(LocalProcessSpawner):
         self.ip, self.port = "127.0.0.1", INNER_PORT
         argv = [*self.cmd, *self.get_args()]
         show = sorted({sys.base_prefix, sys.prefix, str(COURSE_ROOT)})
-        command = seat.jail(argv, self.get_env(), show)
+        command = seat.jail(argv, self.get_env(), show, share=[self.exchange])
         self.log.info("Starting %s's server in their seat", self.user.name)
         self.proc = Popen(
             command, preexec_fn=seat.enter_cgroups, start_new_session=True,
@@ -107,10 +114,23 @@ class SeatSpawner(LocalProcessSpawner):
                 engine.load(self.images_tarball)
         finally:
             engine.close()
+        made = []
         lessons = seat.home / "lessons"
         if not lessons.exists():
             shutil.copytree(COURSE_ROOT / "notebooks", lessons)
-            for path in [lessons, *lessons.rglob("*")]:
+            made.append(lessons)
+        config = seat.home / ".jupyter" / "nbgrader_config.py"
+        if not config.exists():
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text(nbgrader_settings(self.exchange))
+            made.append(config.parent)
+        course = seat.home / COURSE_FOLDER
+        if self.user.admin and not course.exists():
+            instructor_course(course, self.exchange)
+            config.write_text(nbgrader_settings(self.exchange, course))
+            made.append(course)
+        for top in made:
+            for path in [top, *top.rglob("*")]:
                 os.chown(path, seat.uid, seat.gid)
 
     async def stop(self, now=False):
@@ -119,3 +139,29 @@ class SeatSpawner(LocalProcessSpawner):
             server.close()
         self._forwards = []
         await asyncio.to_thread(self._seat().stop)
+
+
+def nbgrader_settings(exchange: str, course: Path | None = None) -> str:
+    """A person's own ``~/.jupyter/nbgrader_config.py``: the class's exchange (and, for the
+    instructor, where the course folder is, for the formgrader)."""
+    lines = [
+        "# Written by the classroom server (grader classroom).",
+        "c = get_config()  # noqa: F821",
+        f"c.Exchange.root = {exchange!r}",
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}",
+    ]
+    if course is not None:
+        lines.append(f"c.CourseDirectory.root = {str(course)!r}")
+    return "\n".join(lines) + "\n"
+
+
+def instructor_course(course: Path, exchange: str) -> None:
+    """The instructor's course folder: the labs' sources and releases, and the course's own
+    nbgrader configuration with the class's exchange."""
+    course.mkdir(parents=True)
+    for folder in ("solutions", "labs"):
+        shutil.copytree(COURSE_ROOT / folder, course / folder)
+    own = (COURSE_ROOT / "nbgrader_config.py").read_text()
+    (course / "nbgrader_config.py").write_text(
+        own + f"\n# The classroom server's exchange.\nc.Exchange.root = {exchange!r}\n"
+    )

@@ -15,6 +15,9 @@ from grader import cli
 from grader.infra import seats
 from grader.infra.seats import Seat
 from grader.server import control
+from grader.server.spawner import COURSE_ID
+from tests.grading.answers import CRAFTED
+from tests.grading.course import fill
 from tests.server.jupyter import Person
 
 pytestmark = [pytest.mark.docker, pytest.mark.classroom_server]
@@ -36,6 +39,7 @@ def where(tmp_path_factory):
     patch = pytest.MonkeyPatch()
     patch.setattr(control, "STATE", root / "state")
     patch.setattr(seats, "SEATS", root / "seats")
+    patch.setattr(control, "EXCHANGE", root / "exchange")
     roster = root / "roster.csv"
     roster.write_text(ROSTER)
     yield roster
@@ -172,6 +176,51 @@ def test_a_students_registry_and_hub_pages_are_theirs_alone(classroom):
     page = alice.get(done["page"])
     assert page.status_code == 200 and "my-flask-app" in page.text
     assert bob.get(done["page"], allow_redirects=False).status_code in (302, 403)
+
+
+NBGRADER = """
+import subprocess, sys
+done = subprocess.run([sys.executable, "-m", "nbgrader", ARGS], cwd=FOLDER, capture_output=True, text=True)
+print(done.returncode, (done.stdout + done.stderr)[-600:])
+"""
+
+
+def nbgrader(person: Person, folder: str, *args: str) -> str:
+    code = NBGRADER.replace("ARGS", ", ".join(map(repr, args))).replace("FOLDER", repr(folder))
+    said = person.run(code)
+    assert said.startswith("0 "), said
+    return said
+
+
+def test_a_lab_goes_out_is_handed_in_graded_and_comes_back(classroom):
+    url, _ = classroom
+    teacher = Person(url, "srvteach", "teach")
+    alice = Person(url, "srvalice", "alice pw 1")
+    for person in (teacher, alice):
+        person.wait_for_server()
+    course = str(Seat("srvteach").home / "course")
+    nbgrader(teacher, course, "release_assignment", "lab1-publish")
+    home = Seat("srvalice").home
+    nbgrader(alice, str(home), "fetch_assignment", "lab1-publish", "--course", COURSE_ID)
+    fetched = home / "lab1-publish" / "lab1-publish.ipynb"  # nbgrader's default: no course
+    _, answers, score, _ = CRAFTED["seed"]
+    answers = {k: v.replace("john123", "srvalice") for k, v in answers.items()}
+    fetched.write_text(json.dumps(fill(json.loads(fetched.read_text()), answers)))
+    nbgrader(alice, str(home), "submit", "lab1-publish", "--course", COURSE_ID)
+    nbgrader(teacher, course, "collect", "lab1-publish")
+
+    results = control.grade("lab1-publish", log=lambda _: None)
+    assert [(g.submission.student, g.status, g.score) for g in results] == [
+        ("srvalice", "graded", score)
+    ]
+    assert Path(course, "gradebook.db").stat().st_uid == Seat("srvteach").uid
+    said = nbgrader(alice, str(home), "fetch_feedback", "lab1-publish", "--course", COURSE_ID)
+    reports = list((home / "lab1-publish" / "feedback").rglob("*.html"))
+    assert reports, said
+    assert (
+        f"Score: {score:.1f}" in reports[0].read_text()
+        or f"{score:.1f} / " in reports[0].read_text()
+    )
 
 
 def test_stopping_leaves_nothing_and_starting_again_keeps_the_work(classroom, where):
