@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +36,15 @@ class Size:
     starts: int
     grade_one: int
     class_size: int
+    students: int = 1
+    """Students on the classroom server at once (the concurrency figure needs two or more)."""
 
     @classmethod
     def full(cls) -> Size:
-        return cls(push_tiny=5, push_app=2, check_calls=40, starts=5, grade_one=2, class_size=20)
+        return cls(
+            push_tiny=5, push_app=2, check_calls=40, starts=5, grade_one=2, class_size=20,
+            students=3,
+        )  # fmt: skip
 
     @classmethod
     def tiny(cls) -> Size:
@@ -437,6 +443,184 @@ def second_version(size: Size) -> list[dict]:
     ]
 
 
+# 7. the classroom server ----------------------------------------------------------------------
+
+LAB_READY = """
+import time
+from grader import Lab
+started = time.perf_counter()
+lab = Lab.start(USER, persistent=True)
+print(round(time.perf_counter() - started, 3))
+"""
+
+LIFECYCLE = """
+import io, os, subprocess, tarfile, time
+from grader import Lab
+lab = Lab.start(USER, persistent=True)
+sh = lambda line: subprocess.run(line, shell=True, capture_output=True, text=True, check=True)
+sh(f"docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}")
+blob = io.BytesIO()
+with tarfile.open(fileobj=blob, mode="w") as tar:  # 3 MB that do not compress: a real upload
+    data = os.urandom(3 * 1024 * 1024)
+    entry = tarfile.TarInfo("payload")
+    entry.size = len(data)
+    tar.addfile(entry, io.BytesIO(data))
+subprocess.run(["docker", "import", "-", lab.image(TAG)], input=blob.getvalue(), check=True,
+               capture_output=True)
+started = time.perf_counter()
+sh(f"docker push {lab.image(TAG)}")
+pushed = time.perf_counter() - started
+sh(f"docker rmi {lab.image(TAG)}")
+sh(f"docker pull {lab.image(TAG)}")
+print(round(pushed, 3))
+"""
+
+
+def _rss_mb(pids: set[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def _own_start() -> float:
+    """A learner's own start (``make lab`` again, on the host's engine): JupyterLab until it
+    answers, then ``Lab.start`` in a kernel finding the learner's lab (made once before)."""
+    from grader.server.client import run_code
+
+    code = LAB_READY.replace("USER", repr("benchown1"))
+    Lab.start("benchown1", persistent=True)
+    port, token, folder = _free_port(), secrets.token_hex(16), scratch()
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
+         f"--ServerApp.token={token}", f"--ServerApp.root_dir={folder}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                headers = {"Authorization": f"token {token}"}
+                if requests.get(f"{base}/api/status", headers=headers, timeout=1).ok:
+                    break
+            except requests.exceptions.RequestException:
+                time.sleep(0.1)
+        run_code(base, token, code)
+        return time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        Lab.reset("benchown1")
+        remove(folder)
+
+
+def classroom(size: Size) -> list[dict]:
+    """Sign-in to a ready lab (server, engine, registry and hub) vs a learner's own JupyterLab
+    and lab; memory per student; concurrent students doing the whole lifecycle before a push
+    takes twice its time alone."""
+    from grader.infra import sandbox, seats
+    from grader.server import control
+    from grader.server.client import Person
+
+    ok, why = sandbox.support()
+    if not ok:
+        return [_row("classroom server", "-", "-", None, why, None)]
+    names = [f"benchseat{i}" for i in range(1, size.students + 1)]
+    folder = scratch()
+    roster = folder / "roster.csv"
+    roster.write_text("".join(f"{n},pw-{n}\n" for n in names))
+    saved = (control.STATE, control.EXCHANGE, seats.SEATS)
+    control.STATE, control.EXCHANGE, seats.SEATS = folder / "state", folder / "x", folder / "s"
+    port = _free_port()
+    try:
+        url = control.start(roster, port, log=lambda _: None)
+        people = [Person(url, n, f"pw-{n}") for n in names]
+        first = people[0]
+        cold = first.wait_for_server() + _lab_seconds(first)
+        first.stop_server()
+        while first.get(f"/user/{first.username}/api/status").status_code == 200:
+            time.sleep(0.2)
+        warm_started = time.perf_counter()
+        first.wait_for_server()
+        _lab_seconds(first)
+        warm = time.perf_counter() - warm_started
+        own = _own_start()
+        for person in people[1:]:
+            person.wait_for_server()
+        memory = _rss_mb(seats.Seat(first.username).processes())
+        alone = _push_seconds(first, "alone")
+        together: list[float] = []
+        fits = 1
+        for count in range(2, len(people) + 1):
+            with ThreadPoolExecutor(max_workers=count) as pool:
+                tags = [f"n{count}"] * count
+                together = list(pool.map(_push_seconds, people[:count], tags))
+            if max(together) > 2 * alone:
+                break
+            fits = count
+    finally:
+        control.stop(log=lambda _: None)
+        control.STATE, control.EXCHANGE, seats.SEATS = saved
+        for name in names:
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        remove(folder)
+    rows = [
+        _row(
+            "classroom: sign-in to a ready lab (own server, engine, registry, hub) vs a "
+            "learner's own JupyterLab and Lab.start",
+            f"{warm:.1f} s (first sign-in {cold:.1f} s)",
+            f"{own:.1f} s",
+            warm / own,
+            "reported (no goal set)",
+            None,
+        ),
+        _row(
+            "classroom: memory per student (their seat's processes, RSS, after Lab.start)",
+            f"{memory:.0f} MB",
+            "-",
+            None,
+            "reported",
+            None,
+        ),
+    ]
+    if len(people) > 1:
+        rows.append(
+            _row(
+                f"classroom: students doing the lifecycle at once before a push takes 2x its "
+                f"time alone (tried up to {len(people)})",
+                f"{fits} student(s)",
+                f"push alone {alone:.2f} s, with {len(together)}: {max(together):.2f} s",
+                max(together) / alone,
+                "reported",
+                None,
+            )
+        )
+    return rows
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _lab_seconds(person) -> float:
+    return float(person.run(LAB_READY.replace("USER", repr(person.username))).split()[-1])
+
+
+def _push_seconds(person, tag: str) -> float:
+    code = LIFECYCLE.replace("USER", repr(person.username)).replace("TAG", repr(tag))
+    return float(person.run(code).split()[-1])
+
+
 FIGURES = {
     "push": push_with_login,
     "checks": check_latency,
@@ -444,4 +628,5 @@ FIGURES = {
     "grade-one": grade_one,
     "grade-class": grade_class,
     "version": second_version,
+    "classroom": classroom,
 }

@@ -134,11 +134,13 @@ class SeatSpawner(LocalProcessSpawner):
                 os.chown(path, seat.uid, seat.gid)
 
     async def stop(self, now=False):
-        await super().stop(now=now)
+        # Everything in the seat first (server, kernels, engine): the server is not our child
+        # but the child of ``unshare``, which ignores the signals JupyterHub would send it.
+        await asyncio.to_thread(self._seat().stop)
+        await super().stop(now=True)
         for server in getattr(self, "_forwards", []):
             server.close()
         self._forwards = []
-        await asyncio.to_thread(self._seat().stop)
 
 
 def nbgrader_settings(exchange: str, course: Path | None = None) -> str:

@@ -15,10 +15,10 @@ from grader import cli
 from grader.infra import seats
 from grader.infra.seats import Seat
 from grader.server import control
+from grader.server.client import Person
 from grader.server.spawner import COURSE_ID
 from tests.grading.answers import CRAFTED
 from tests.grading.course import fill
-from tests.server.jupyter import Person
 
 pytestmark = [pytest.mark.docker, pytest.mark.classroom_server]
 
