@@ -32,6 +32,13 @@ COURSE_ID = "publishing-images"
 """nbgrader's course, as ``nbgrader_config.py`` names it."""
 COURSE_FOLDER = "course"
 """The instructor's nbgrader course folder, in their home (sources, releases, gradebook)."""
+INSTRUCTOR_PLUGINS = (
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:course-list",
+    "@jupyter/nbgrader:menu",
+)
+"""nbgrader's instructor tools in JupyterLab (formgrader and its menu)."""
 INNER_PORT = 8888
 """Where a student's JupyterLab listens, inside their namespace (the same for every student)."""
 COURSE_ROOT = Path(__file__).resolve().parents[2]
@@ -128,7 +135,13 @@ class SeatSpawner(LocalProcessSpawner):
         if self.user.admin and not course.exists():
             instructor_course(course, self.exchange)
             config.write_text(nbgrader_settings(self.exchange, course))
-            made.append(course)
+            # The instructor's own JupyterLab shows nbgrader's instructor tools, which the
+            # course's environment turns off for learners (Makefile: the learners' setup).
+            page = seat.home / ".jupyter" / "labconfig" / "page_config.json"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            tools = {plugin: False for plugin in INSTRUCTOR_PLUGINS}
+            page.write_text(json.dumps({"disabledExtensions": tools}, indent=1))
+            made += [course, page.parent]
         for top in made:
             for path in [top, *top.rglob("*")]:
                 os.chown(path, seat.uid, seat.gid)

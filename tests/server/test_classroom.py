@@ -137,6 +137,25 @@ def test_each_student_works_in_a_seat_of_their_own(classroom):
     assert seen["host_engine"][0] != 0  # the host's engine is out of reach
     assert seen["other_engine"][0] != 0  # and so is the other student's
     assert facts(bob, other="srvalice")["uid"] == Seat("srvbob12").uid
+    # The seat's limits hold the student's server (and so their kernels) and their engine.
+    seat = Seat("srvalice")
+    held = set()
+    for path in seat.cgroup_paths():
+        held |= {int(pid) for pid in (path / "cgroup.procs").read_text().split()}
+        for name in ("memory.max", "memory.limit_in_bytes", "pids.max"):
+            if (path / name).exists():
+                want = seat.limits.processes if name == "pids.max" else seat.limits.memory_mb << 20
+                assert int((path / name).read_text()) == want, name
+    server = [p for p in seat.processes() if b"jupyterhub-singleuser" in _cmdline(p)]
+    engine = [p for p in seat.processes() if b"dockerd" in _cmdline(p)]
+    assert server and engine and set(server + engine) <= held
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 LESSON_04 = """
@@ -198,6 +217,14 @@ def test_a_lab_goes_out_is_handed_in_graded_and_comes_back(classroom):
     alice = Person(url, "srvalice", "alice pw 1")
     for person in (teacher, alice):
         person.wait_for_server()
+    # nbgrader's instructor tools (the formgrader) show in the instructor's JupyterLab only.
+    for person, shows in ((teacher, True), (alice, False)):
+        page = person.get(f"/user/{person.username}/lab").text
+        config = json.loads(page.split('id="jupyter-config-data"', 1)[1].split(">", 1)[1]
+                            .split("</script>", 1)[0])  # fmt: skip
+        hidden = config.get("disabledExtensions") or []
+        hidden = [k for k, v in hidden.items() if v] if isinstance(hidden, dict) else hidden
+        assert ("@jupyter/nbgrader:formgrader" not in hidden) is shows, hidden
     course = str(Seat("srvteach").home / "course")
     nbgrader(teacher, course, "release_assignment", "lab1-publish")
     home = Seat("srvalice").home

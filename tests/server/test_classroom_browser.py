@@ -1,0 +1,204 @@
+"""A real browser (Chromium, Playwright) at the classroom server: two students sign in on
+JupyterHub's page, each runs lesson 04's start and a look at their engine in their own
+JupyterLab, and each sees only their own images and lab; one opens the other's classroom hub page
+and is refused. Screenshots in test-artifacts/classroom-*.png."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+from pathlib import Path
+
+import pytest
+
+from grader.infra import seats
+from grader.infra.seats import Seat
+from grader.server import control
+from tests.grading.answers import CRAFTED
+from tests.grading.course import fill
+from tests.notebooks.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+
+pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.classroom_server]
+
+STUDENTS = {"webalice1": "alice's pw", "webbob123": "bob's pw"}
+TEACHER = ("webteach1", "teach pw")
+CELLS = [
+    'from grader.lessons import begin\nlab = begin("04-push")',
+    '!docker images --format "IMAGE {{.Repository}}:{{.Tag}}"',
+    'print("LAB", lab.username, lab.registry, lab.hub_page("/login"))',
+]
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    root = tmp_path_factory.mktemp("classroom-browser")
+    patch = pytest.MonkeyPatch()
+    patch.setattr(control, "STATE", root / "state")
+    patch.setattr(control, "EXCHANGE", root / "exchange")
+    patch.setattr(seats, "SEATS", root / "seats")
+    roster = root / "roster.csv"
+    roster.write_text(
+        "".join(f"{u},{p}\n" for u, p in STUDENTS.items()) + ",".join(TEACHER) + ",instructor\n"
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        yield control.start(roster, port, log=lambda _: None)
+    finally:
+        control.stop(log=lambda _: None)
+        patch.undo()
+        for username in (*STUDENTS, TEACHER[0]):
+            os.system(f"userdel --remove {username} >/dev/null 2>&1")
+
+
+def notebook(username: str) -> str:
+    """A notebook in the student's home (theirs), with the cells they would type."""
+    seat = Seat(username)
+    path = Path(seat.home) / "classroom-browser.ipynb"
+    cells = [
+        {"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None}
+        for s in CELLS
+    ]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))  # fmt: skip
+    os.chown(path, seat.uid, seat.gid)
+    return path.name
+
+
+def sign_in(browser, url: str, username: str, password: str):
+    """A browser window signed in on JupyterHub's page, once the person's JupyterLab is up."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{url}/hub/login")
+    page.fill("#username_input", username)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(f"/user/{username}/lab"), timeout=240_000)
+    return page
+
+
+def sign_in_and_run(browser, url: str, username: str):
+    page = sign_in(browser, url, username, STUDENTS[username])
+    page.goto(f"{url}/user/{username}/lab/tree/{notebook(username)}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
+        ".some(e => e.textContent.includes('LAB '))",
+        timeout=240_000,
+    )
+    page.screenshot(path=str(ARTIFACTS / f"classroom-{username}.png"))
+    return page
+
+
+def shown(page) -> str:
+    return "\n".join(page.locator(".jp-OutputArea-output").all_inner_texts())
+
+
+def test_two_students_each_see_only_their_own_lab_and_engine(classroom):
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install chromium`")
+    ARTIFACTS.mkdir(exist_ok=True)
+    url = classroom
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            alice = sign_in_and_run(browser, url, "webalice1")
+            bob = sign_in_and_run(browser, url, "webbob123")
+            labs = {}
+            for name, page in (("webalice1", alice), ("webbob123", bob)):
+                text = shown(page)
+                line = next(row for row in text.splitlines() if row.startswith("LAB "))
+                _, user, registry, hub_page = line.split()
+                assert user == name
+                images = [row.split()[1] for row in text.splitlines() if row.startswith("IMAGE ")]
+                assert "publishing-course/registry:2.8-debian" in images
+                other = next(u for u in STUDENTS if u != name)
+                assert other not in text  # nothing of the other student in this lab
+                labs[name] = (registry, hub_page)
+            # Alice's classroom hub, through her server's proxy: hers to open, not Bob's.
+            hub_page = labs["webalice1"][1]
+            assert hub_page.startswith("/user/webalice1/proxy/absolute/")
+            answer = alice.goto(url + hub_page)
+            assert answer.status == 200
+            alice.screenshot(path=str(ARTIFACTS / "classroom-alice-hub.png"))
+            refused = bob.goto(url + hub_page)
+            bob.screenshot(path=str(ARTIFACTS / "classroom-bob-refused.png"))
+            assert refused.status == 403
+        finally:
+            browser.close()
+
+
+def assignment_list(page):
+    """nbgrader's Assignment List, opened from JupyterLab's command palette."""
+    page.keyboard.press("Control+Shift+C")
+    page.keyboard.type("Assignment List")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#released_assignments_list")
+
+
+def formgrader_row(page, url: str, username: str, lab: str):
+    page.goto(f"{url}/user/{username}/formgrader/manage_assignments")
+    row = page.locator("tr", has_text=lab)
+    row.wait_for()
+    return row
+
+
+def test_a_lab_goes_out_and_comes_back_graded_through_the_pages(classroom):
+    """The instructor releases and collects on the formgrader's page; the student fetches,
+    submits and fetches the feedback in the Assignment List; in between the student completes
+    the lab (the file, here) and the instructor grades (`sudo grader classroom grade`)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install chromium`")
+    ARTIFACTS.mkdir(exist_ok=True)
+    url, lab = classroom, "lab1-publish"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            teacher = sign_in(browser, url, *TEACHER)
+            formgrader_row(teacher, url, TEACHER[0], lab).locator(".release a").click()
+            expect(teacher.locator("#success-modal .modal-body")).to_contain_text(
+                "Successfully released"
+            )
+            teacher.screenshot(path=str(ARTIFACTS / "classroom-teacher-released.png"))
+
+            alice = sign_in(browser, url, "webalice1", STUDENTS["webalice1"])
+            assignment_list(alice)
+            released = alice.locator("#released_assignments_list .list_item", has_text=lab)
+            released.get_by_role("button", name="Fetch").click()
+            fetched = alice.locator("#fetched_assignments_list .list_item", has_text=lab)
+            fetched.wait_for()
+            home = Seat("webalice1").home
+            path = home / lab / f"{lab}.ipynb"
+            _, answers, score, _ = CRAFTED["seed"]
+            answers = {k: v.replace("john123", "webalice1") for k, v in answers.items()}
+            path.write_text(json.dumps(fill(json.loads(path.read_text()), answers)))
+            fetched.get_by_role("button", name="Submit").first.click()
+            submitted = alice.locator("#submitted_assignments_list .list_item", has_text=lab)
+            submitted.first.wait_for()
+            alice.screenshot(path=str(ARTIFACTS / "classroom-alice-submitted.png"))
+
+            formgrader_row(teacher, url, TEACHER[0], lab).locator(".collect a").click()
+            expect(teacher.locator("#success-modal .modal-body")).to_contain_text(
+                "Successfully collected"
+            )
+            results = control.grade(lab, log=lambda _: None)
+            assert [(g.submission.student, g.score) for g in results] == [("webalice1", score)]
+
+            alice.locator("#refresh_assignments_list").click()
+            submitted.get_by_role("button", name="Fetch Feedback").first.click()
+            alice.wait_for_timeout(1000)
+            reports = list((home / lab / "feedback").rglob("*.html"))
+            assert reports and f"{score:.1f}" in reports[0].read_text()
+            alice.screenshot(path=str(ARTIFACTS / "classroom-alice-feedback.png"))
+        finally:
+            browser.close()
