@@ -5,8 +5,9 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# nbgrader's instructor tools; its Nbgrader menu stays (it shows learners the Assignment List).
 NBGRADER_INSTRUCTOR_PLUGINS := @jupyter/nbgrader:create-assignment @jupyter/nbgrader:formgrader \
-	@jupyter/nbgrader:course-list @jupyter/nbgrader:menu
+	@jupyter/nbgrader:course-list
 
 .PHONY: lab test setup images doctor lint clean labs bench
 

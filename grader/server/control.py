@@ -51,13 +51,14 @@ def proxy_command() -> str:
     )
 
 
-def _pid() -> int | None:
+def _pid(name: str = "jupyterhub.pid", program: bytes = b"jupyterhub") -> int | None:
+    """The live process a pid file in the state folder names, if it is still ``program`` (a
+    stale file's number may belong to another process by now)."""
     try:
-        pid = int((STATE / "jupyterhub.pid").read_text())
-        os.kill(pid, 0)
-        return pid
+        pid = int((STATE / name).read_text())
     except (OSError, ValueError):
         return None
+    return pid if program in _cmdline(pid) else None
 
 
 def _free(port: int) -> bool:
@@ -155,6 +156,12 @@ def stop(log=print) -> list[str]:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
         stopped.append(f"JupyterHub (pid {pid})")
+    # JupyterHub starts its proxy in a session of its own, and stops it only when it can.
+    proxy = _pid("proxy.pid", b"configurable-http-proxy")
+    if proxy is not None:
+        with contextlib.suppress(OSError):
+            os.kill(proxy, signal.SIGTERM)
+        stopped.append(f"its proxy (pid {proxy})")
     for username in _roster_usernames():
         count = Seat(username).stop()
         if count:
@@ -222,6 +229,13 @@ def _roster_records() -> list[dict]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -261,6 +275,7 @@ def _config(people, port: int, roster_file: Path, tarball: Path, proxy: str) -> 
     settings = {
         "bind_url": f"http://127.0.0.1:{port}",
         "hub_port": _free_port(),
+        "proxy_api_port": _free_port(),
         "users": sorted(p.username for p in people),
         "admins": admins,
         "roster": str(roster_file),
@@ -286,6 +301,7 @@ c.JupyterHub.cookie_secret_file = s["state"] + "/jupyterhub_cookie_secret"
 c.JupyterHub.pid_file = s["state"] + "/jupyterhub.hub.pid"
 c.JupyterHub.cleanup_servers = True
 c.ConfigurableHTTPProxy.command = [s["proxy"]]
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s['proxy_api_port']}"
 c.ConfigurableHTTPProxy.pid_file = s["state"] + "/proxy.pid"
 c.JupyterHub.authenticator_class = "grader.server.spawner.RosterAuthenticator"
 c.RosterAuthenticator.roster_file = s["roster"]

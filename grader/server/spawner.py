@@ -36,9 +36,8 @@ INSTRUCTOR_PLUGINS = (
     "@jupyter/nbgrader:create-assignment",
     "@jupyter/nbgrader:formgrader",
     "@jupyter/nbgrader:course-list",
-    "@jupyter/nbgrader:menu",
 )
-"""nbgrader's instructor tools in JupyterLab (formgrader and its menu)."""
+"""nbgrader's instructor tools in JupyterLab (the formgrader among them)."""
 INNER_PORT = 8888
 """Where a student's JupyterLab listens, inside their namespace (the same for every student)."""
 COURSE_ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,12 @@ INSTRUCTOR_PLUGINS = [
     "@jupyter/nbgrader:create-assignment",
     "@jupyter/nbgrader:formgrader",
     "@jupyter/nbgrader:course-list",
-    "@jupyter/nbgrader:menu",
 ]
+STUDENT_PLUGINS = (
+    "@jupyter/nbgrader:assignment-list",
+    "@jupyter/nbgrader:validate-assignment",
+    "@jupyter/nbgrader:menu",  # the only way to the Assignment List: it shows just that entry
+)
 
 
 def test_instructor_plugins_are_disabled_and_locked_for_students():
@@ -20,8 +24,9 @@ def test_instructor_plugins_are_disabled_and_locked_for_students():
     for plugin in INSTRUCTOR_PLUGINS:
         assert config["disabledExtensions"].get(plugin) is True, plugin
         assert config["lockedExtensions"].get(plugin) is True, plugin
-    for plugin in ("@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:validate-assignment"):
+    for plugin in STUDENT_PLUGINS:
         assert not config["disabledExtensions"].get(plugin), plugin
+        assert not config.get("lockedExtensions", {}).get(plugin), plugin
 
 
 def test_jupyterlab_reports_the_plugins_disabled():
@@ -31,4 +36,5 @@ def test_jupyterlab_reports_the_plugins_disabled():
     disabled = (listing.stdout + listing.stderr).split("Disabled extensions:")[1]
     for plugin in INSTRUCTOR_PLUGINS:
         assert plugin in disabled
-    assert "assignment-list" not in disabled and "validate-assignment" not in disabled
+    for plugin in STUDENT_PLUGINS:
+        assert plugin not in disabled
