@@ -8,8 +8,10 @@ Docker engine of their own, in a network namespace of its own, under limits.
   stay in its network namespace (no port driver): another student, on the same host, reaches
   none of them. The student's JupyterLab runs in that namespace too (see
   :mod:`grader.server.spawner`), so ``localhost:PORT`` in a notebook is their own registry.
-- A cgroup (memory and process limits) holds the engine and the student's server: one student
-  cannot take the machine down, and stopping the seat kills everything in it.
+- A cgroup (memory and process limits) holds the engine and the student's server, and the
+  engine's data lives on a file system of its own (a sparse ext4 file of ``disk_mb``, loop
+  mounted): one student cannot take the machine down, and stopping the seat kills everything in
+  it.
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def course_user(username: str) -> pwd.struct_passwd | None:
 @dataclass
 class Seat:
     username: str
-    limits: Limits = field(default_factory=lambda: Limits(memory_mb=2048, processes=512))
+    limits: Limits = field(
+        default_factory=lambda: Limits(memory_mb=2048, processes=512, disk_mb=8192)
+    )
 
     # --- the user ----------------------------------------------------------------------------
 
@@ -136,6 +140,7 @@ class Seat:
         self.runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chown(self.runtime, self.uid, self.gid)
         self._make_cgroups()
+        self._mount_disk()
         env = {
             "HOME": str(self.home),
             "USER": self.username,
@@ -145,7 +150,7 @@ class Seat:
         }
         command = [
             "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups",
-            ROOTLESS_SCRIPT, "--data-root", str(self.home / ".local/share/docker"),
+            ROOTLESS_SCRIPT, "--data-root", str(self.data_root),
             "-H", self.docker_host,
             f"--userland-proxy-path={shutil.which('docker-proxy') or '/usr/sbin/docker-proxy'}",
         ]  # fmt: skip
@@ -173,6 +178,44 @@ class Seat:
         subprocess.run(
             ["mount", "--bind", f"/proc/{pid}/ns/net", str(handle)], check=True, capture_output=True
         )
+
+    @property
+    def data_root(self) -> Path:
+        """The engine's images, containers and volumes (the registry's pushed layers too)."""
+        return self.home / ".local" / "share" / "docker"
+
+    @property
+    def disk_image(self) -> Path:
+        return self.state / "engine-disk.img"
+
+    def _mount_disk(self) -> None:
+        """The engine's data on a file system of its own, ``limits.disk_mb`` big (a sparse ext4
+        file, root's, mounted over :attr:`data_root`): a student filling it fills only it."""
+        if os.path.ismount(self.data_root):
+            return
+        self.data_root.mkdir(parents=True, exist_ok=True)
+        if any(self.data_root.iterdir()):
+            return  # an engine's data from before disks were given: left as it is
+        if not self.disk_image.exists():
+            with open(self.disk_image, "wb") as disk:
+                disk.truncate(self.limits.disk_mb << 20)
+            self.disk_image.chmod(0o600)
+            subprocess.run(
+                ["mkfs.ext4", "-q", "-F", "-m", "0", str(self.disk_image)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+        done = subprocess.run(
+            ["mount", "-o", "loop,nosuid,nodev", str(self.disk_image), str(self.data_root)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise SandboxUnavailable(
+                f"{self.username}'s engine disk could not be mounted: {done.stderr.strip()}",
+                "The classroom needs loop devices (losetup -f) and mkfs.ext4 (e2fsprogs).",
+            )
+        for path in (self.home / ".local", self.home / ".local" / "share", self.data_root):
+            os.chown(path, self.uid, self.gid)
+        self.data_root.chmod(0o700)
 
     def engine_answers(self) -> bool:
         if not Path(self.docker_host.removeprefix("unix://")).exists():
@@ -278,6 +321,9 @@ class Seat:
         with contextlib.suppress(OSError):
             subprocess.run(["umount", str(self.netns_file)], capture_output=True)
             self.netns_file.unlink()
+        with contextlib.suppress(KeyError, InvalidInput):
+            if os.path.ismount(self.data_root):
+                subprocess.run(["umount", str(self.data_root)], capture_output=True)
         for path in self.cgroup_paths():
             with contextlib.suppress(OSError):
                 path.rmdir()

@@ -146,6 +146,9 @@ def test_each_student_works_in_a_seat_of_their_own(classroom):
             if (path / name).exists():
                 want = seat.limits.processes if name == "pids.max" else seat.limits.memory_mb << 20
                 assert int((path / name).read_text()) == want, name
+    disk = os.statvfs(seat.data_root)  # the engine's data: a file system of its own
+    assert os.path.ismount(seat.data_root)
+    assert 0.9 * seat.limits.disk_mb < disk.f_blocks * disk.f_frsize / 2**20 <= seat.limits.disk_mb
     server = [p for p in seat.processes() if b"jupyterhub-singleuser" in _cmdline(p)]
     engine = [p for p in seat.processes() if b"dockerd" in _cmdline(p)]
     assert server and engine and set(server + engine) <= held
@@ -256,6 +259,7 @@ def test_stopping_leaves_nothing_and_starting_again_keeps_the_work(classroom, wh
     for username in STUDENTS:
         assert Seat(username).processes() == set()
         assert not Seat(username).netns_file.exists()
+        assert not os.path.ismount(Seat(username).data_root)
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
     assert not (control.STATE / "jupyterhub.pid").exists()
