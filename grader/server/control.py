@@ -23,7 +23,7 @@ import requests
 
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import images as _images
-from ..infra import sandbox
+from ..infra import sandbox, seats
 from ..infra.engine import Engine
 from ..infra.seats import HIDDEN, Seat, course_user
 from . import roster as _roster
@@ -120,7 +120,8 @@ def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyterhub", "-f", str(config)],
         cwd=STATE, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(COURSE_ROOT), "COURSE_SEATS": str(seats.SEATS)},
     )  # fmt: skip
     log_file.close()
     (STATE / "jupyterhub.pid").write_text(str(process.pid))
