@@ -33,6 +33,22 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
+def command(spec: dict, folder: Path, netns: Path) -> list[str]:
+    """The command (run as root) that runs ``spec`` (written, root's alone, into ``folder``)
+    in the network namespace ``netns`` and new PID and mount namespaces: this module's
+    :func:`main` does the rest there."""
+    import secrets
+
+    path = folder / f"jail-{secrets.token_hex(3)}.json"
+    path.write_text(json.dumps(spec))
+    path.chmod(0o600)
+    return [
+        "nsenter", f"--net={netns}",
+        "unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation=private",
+        sys.executable, "-m", "grader.infra.jail", str(path),
+    ]  # fmt: skip
+
+
 def main(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     os.unlink(spec_path)

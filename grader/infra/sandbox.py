@@ -41,6 +41,7 @@ from pathlib import Path
 import docker
 
 from ..errors import SandboxUnavailable
+from . import jail
 from .engine import Engine
 from .netns import Namespace
 
@@ -312,14 +313,7 @@ class Sandbox:
             "cgroups": [str(p) for p in self.cgroup_paths()],
             "tmp_mb": 512,
         }
-        path = self.root / f"jail-{secrets.token_hex(3)}.json"
-        path.write_text(json.dumps(spec))
-        path.chmod(0o600)
-        return [
-            "nsenter", f"--net={self.netns_file}",
-            "unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation=private",
-            sys.executable, "-m", "grader.infra.jail", str(path),
-        ]  # fmt: skip
+        return jail.command(spec, self.root, self.netns_file)
 
 
 def new_name() -> str:

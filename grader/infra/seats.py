@@ -17,14 +17,11 @@ Docker engine of their own, in a network namespace of its own, under limits.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +29,7 @@ from pathlib import Path
 import docker
 
 from ..errors import InvalidInput, SandboxUnavailable
+from . import jail
 from .netns import Namespace
 from .sandbox import (
     _PATH,
@@ -261,14 +259,7 @@ class Seat:
             "cgroups": [str(p) for p in self.cgroup_paths()],
             "tmp_mb": 512,
         }
-        path = self.state / f"jail-{secrets.token_hex(3)}.json"
-        path.write_text(json.dumps(spec))
-        path.chmod(0o600)
-        return [
-            "nsenter", f"--net={self.netns_file}",
-            "unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation=private",
-            sys.executable, "-m", "grader.infra.jail", str(path),
-        ]  # fmt: skip
+        return jail.command(spec, self.state, self.netns_file)
 
     # --- limits and the end ------------------------------------------------------------------
 
