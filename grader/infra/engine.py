@@ -412,6 +412,18 @@ class Engine:
         return removed
 
 
+def answers(host: str) -> bool:
+    """Does an engine answer at ``host`` (``unix://…``) within two seconds?"""
+    try:
+        client = docker.DockerClient(base_url=host, timeout=2)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception:
+        return False
+
+
 def _seconds(ns: int) -> str:
     """Nanoseconds as the engine's ``seconds.nanoseconds`` timestamp."""
     return f"{ns // 10**9}.{ns % 10**9:09d}"

@@ -38,11 +38,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import docker
-
 from ..errors import SandboxUnavailable
 from . import jail
-from .engine import Engine
+from .engine import Engine, answers
 from .netns import Namespace
 
 SANDBOXES = Path(os.environ.get("COURSE_SANDBOXES", "/var/lib/publishing-course/sandboxes"))
@@ -242,14 +240,7 @@ class Sandbox:
         )  # fmt: skip
 
     def _answers(self) -> bool:
-        try:
-            client = docker.DockerClient(base_url=self.grader_host, timeout=2)
-            try:
-                return bool(client.ping())
-            finally:
-                client.close()
-        except Exception:
-            return False
+        return answers(self.grader_host)
 
     def destroy(self) -> list[str]:
         """Kill everything the sandbox started, remove its user, cgroups and files."""

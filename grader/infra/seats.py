@@ -26,10 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import docker
-
 from ..errors import InvalidInput, SandboxUnavailable
-from . import jail
+from . import engine, jail
 from .netns import Namespace
 from .sandbox import (
     _PATH,
@@ -216,16 +214,8 @@ class Seat:
         self.data_root.chmod(0o700)
 
     def engine_answers(self) -> bool:
-        if not Path(self.docker_host.removeprefix("unix://")).exists():
-            return False
-        try:
-            client = docker.DockerClient(base_url=self.docker_host, timeout=2)
-            try:
-                return bool(client.ping())
-            finally:
-                client.close()
-        except Exception:
-            return False
+        socket = Path(self.docker_host.removeprefix("unix://"))
+        return socket.exists() and engine.answers(self.docker_host)
 
     @property
     def netns_file(self) -> Path:
