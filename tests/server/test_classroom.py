@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader import cli
-from grader.infra import seats
+from grader.infra import sandbox, seats
 from grader.infra.seats import Seat
 from grader.server import control
 from grader.server.client import Person
@@ -20,7 +20,12 @@ from grader.server.spawner import COURSE_ID
 from tests.grading.answers import CRAFTED
 from tests.grading.course import fill
 
-pytestmark = [pytest.mark.docker, pytest.mark.classroom_server]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.classroom_server,
+    # Students' users and rootless engines need what grading sandboxes need (root, Linux, ...).
+    pytest.mark.skipif(not sandbox.support()[0], reason=f"no seats here: {sandbox.support()[1]}"),
+]
 
 ROSTER = "username,password\nsrvalice,alice pw 1\nsrvbob12,bob-pw-22\nsrvteach,teach,instructor\n"
 STUDENTS = ("srvalice", "srvbob12")

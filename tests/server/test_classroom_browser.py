@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.infra import seats
+from grader.infra import sandbox, seats
 from grader.infra.seats import Seat
 from grader.server import control
 from tests.grading.answers import CRAFTED
@@ -21,7 +21,13 @@ from tests.grading.course import fill
 from tests.notebooks.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.notebooks.test_hub_browser import run_all
 
-pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.classroom_server]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.docker,
+    pytest.mark.classroom_server,
+    # Students' users and rootless engines need what grading sandboxes need (root, Linux, ...).
+    pytest.mark.skipif(not sandbox.support()[0], reason=f"no seats here: {sandbox.support()[1]}"),
+]
 
 STUDENTS = {"webalice1": "alice's pw", "webbob123": "bob's pw"}
 TEACHER = ("webteach1", "teach pw")
