@@ -20,7 +20,7 @@ from grader import Lab
 from grader.checks import CHECKS
 from grader.infra import images
 from grader.infra.engine import Engine
-from grader.infra.net import first_answering
+from grader.infra.net import first_answering, free_port
 from grader.infra.registry import ClassroomRegistry
 
 from .util import median, p95, remove, scratch, timed
@@ -495,7 +495,7 @@ def _own_start() -> float:
 
     code = LAB_READY.replace("USER", repr("benchown1"))
     Lab.start("benchown1", persistent=True)
-    port, token, folder = _free_port(), secrets.token_hex(16), scratch()
+    port, token, folder = free_port(), secrets.token_hex(16), scratch()
     started = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
@@ -537,7 +537,7 @@ def classroom(size: Size) -> list[dict]:
     roster.write_text("".join(f"{n},pw-{n}\n" for n in names))
     saved = (control.STATE, control.EXCHANGE, seats.SEATS)
     control.STATE, control.EXCHANGE, seats.SEATS = folder / "state", folder / "x", folder / "s"
-    port = _free_port()
+    port = free_port()
     try:
         url = control.start(roster, port, log=lambda _: None)
         people = [Person(url, n, f"pw-{n}") for n in names]
@@ -602,14 +602,6 @@ def classroom(size: Size) -> list[dict]:
             )
         )
     return rows
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _lab_seconds(person) -> float:

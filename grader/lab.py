@@ -326,17 +326,12 @@ class Lab:
         events. (``hub_url`` and ``registry`` point it at another hub with Docker Hub's API
         and token flow, such as a classroom hub's address.)"""
         username = validate_username(username)
-        if token is None:
-            import getpass
-
-            token = getpass.getpass(f"Paste an access token you generated on {hub_url}: ")
-        token = token.strip() if isinstance(token, str) else ""
-        if not token.startswith("dckr_pat_"):
-            raise InvalidInput(
-                "That is not a personal access token: Docker Hub's start with dckr_pat_.",
-                f"Generate one on {hub_url}/settings/personal-access-tokens (Read & Write) and "
-                "paste it; your password is not one.",
-            )
+        token = _pasted_token(
+            token,
+            f"Paste an access token you generated on {hub_url}: ",
+            f"Generate one on {hub_url}/settings/personal-access-tokens (Read & Write) and "
+            "paste it; your password is not one.",
+        )
         hub = RemoteHub(username, token, registry=registry, hub_url=hub_url)
         if not hub.hub_api.authenticates(username, token):
             raise InvalidInput(
@@ -398,12 +393,11 @@ class Lab:
     def _resume(cls, engine, username, course_images) -> Lab | None:
         """The learner's lab from an earlier kernel, or None (after removing a broken one)."""
         state_file = learner_dir(username) / "state.json"
-        state = cls._read_json(state_file)
+        state = _read_json(state_file, {})
         if state.get("hub_url"):
             return cls._resume_on_hub(engine, username, course_images, state, state_file.parent)
         containers = engine.containers(all=True, labels={LEARNER: username, ROLE: "registry"})
         try:
-            state = json.loads(state_file.read_text())
             container = next(c for c in containers if c.id == state["container"])
             registry = ClassroomRegistry(
                 state["registry_image"],
@@ -439,14 +433,6 @@ class Lab:
         shutil.rmtree(learner_dir(username), ignore_errors=True)
         return removed
 
-    @staticmethod
-    def _read_json(path: Path) -> dict:
-        try:
-            found = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return found if isinstance(found, dict) else {}
-
     def _save_state(self) -> None:
         if not self.classroom:  # the token stays in the Docker configuration folder alone
             state = {"lab_id": self.lab_id, "hub_url": self.hub_url, "registry": self.registry}
@@ -465,11 +451,7 @@ class Lab:
         path.chmod(0o600)
 
     def _read_state(self, name: str, default):
-        try:
-            found = json.loads((self._state_dir / name).read_text())
-        except (OSError, ValueError):
-            return default
-        return found if isinstance(found, type(default)) else default
+        return _read_json(self._state_dir / name, default)
 
     def stop(self) -> None:
         """End the lab in this process.
@@ -557,16 +539,11 @@ class Lab:
         """Keep an access token you generated on the hub's page as your token, in
         :attr:`token_file` (asks for it, unseen, when ``token`` is left out). The hub must know
         it as one of yours and active: a typo is caught here, not at ``docker login``."""
-        if token is None:
-            import getpass
-
-            token = getpass.getpass("Paste the access token the hub showed you: ")
-        token = (token or "").strip()
-        if not token.startswith("dckr_pat_"):
-            raise InvalidInput(
-                "That is not an access token: Docker Hub's start with dckr_pat_.",
-                "Copy the token the hub showed when you generated it (your password is not one).",
-            )
+        token = _pasted_token(
+            token,
+            "Paste the access token the hub showed you: ",
+            "Copy the token the hub showed when you generated it (your password is not one).",
+        )
         if not self.hub_api.authenticates(self.username, token):
             raise InvalidInput(
                 f"The hub does not accept this token for {self.username!r}: mistyped, "
@@ -741,6 +718,30 @@ class Lab:
         state = "stopped" if self._stopped else "running"
         where = self.registry if self.classroom else f"{self.registry}, {self.hub_url}"
         return f"<Lab {self.username} at {where} ({state})>"
+
+
+def _read_json(path: Path, default):
+    """The JSON in ``path`` if it is readable and of ``default``'s type, else ``default``."""
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return default
+    return found if isinstance(found, type(default)) else default
+
+
+def _pasted_token(token: str | None, prompt: str, fix: str) -> str:
+    """``token`` (asked for, unseen, when None), stripped; :class:`InvalidInput` when it is not
+    a personal access token at all (a password, an empty paste)."""
+    if token is None:
+        import getpass
+
+        token = getpass.getpass(prompt)
+    token = token.strip() if isinstance(token, str) else ""
+    if not token.startswith("dckr_pat_"):
+        raise InvalidInput(
+            "That is not a personal access token: Docker Hub's start with dckr_pat_.", fix
+        )
+    return token
 
 
 def learner_dir(username: str) -> Path:

@@ -23,8 +23,9 @@ import requests
 
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import images as _images
-from ..infra import sandbox, seats
+from ..infra import net, sandbox, seats
 from ..infra.engine import Engine
+from ..infra.sandbox import _zombie
 from ..infra.seats import HIDDEN, Seat, course_user
 from . import roster as _roster
 
@@ -70,12 +71,6 @@ def _free(port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
@@ -152,7 +147,7 @@ def stop(log=print) -> list[str]:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + 30
-        while _alive(pid) and time.monotonic() < deadline:
+        while not _zombie(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
@@ -237,18 +232,6 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    with contextlib.suppress(OSError, ChildProcessError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    return True
-
-
 def _roster_usernames() -> list[str]:
     try:
         return [r["username"] for r in _roster_records()]
@@ -275,8 +258,8 @@ def _config(people, port: int, roster_file: Path, tarball: Path, proxy: str) -> 
     admins = sorted(p.username for p in people if p.instructor)
     settings = {
         "bind_url": f"http://127.0.0.1:{port}",
-        "hub_port": _free_port(),
-        "proxy_api_port": _free_port(),
+        "hub_port": net.free_port(),
+        "proxy_api_port": net.free_port(),
         "users": sorted(p.username for p in people),
         "admins": admins,
         "roster": str(roster_file),

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import sys
+import urllib.parse
 from pathlib import Path
 from subprocess import Popen
 
@@ -88,7 +89,7 @@ class SeatSpawner(LocalProcessSpawner):
         return env
 
     def _hub_port(self) -> int:
-        return int(self.hub.api_url.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        return urllib.parse.urlsplit(self.hub.api_url).port
 
     async def start(self):
         seat = self._seat()

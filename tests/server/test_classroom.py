@@ -13,6 +13,7 @@ import pytest
 
 from grader import cli
 from grader.infra import sandbox, seats
+from grader.infra.net import free_port
 from grader.infra.seats import Seat
 from grader.server import control
 from grader.server.client import Person
@@ -29,12 +30,6 @@ pytestmark = [
 
 ROSTER = "username,password\nsrvalice,alice pw 1\nsrvbob12,bob-pw-22\nsrvteach,teach,instructor\n"
 STUDENTS = ("srvalice", "srvbob12")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 from pathlib import Path
 
 import pytest
 
 from grader.infra import sandbox, seats
+from grader.infra.net import free_port
 from grader.infra.seats import Seat
 from grader.server import control
 from tests.grading.answers import CRAFTED
@@ -49,11 +49,8 @@ def classroom(tmp_path_factory):
     roster.write_text(
         "".join(f"{u},{p}\n" for u, p in STUDENTS.items()) + ",".join(TEACHER) + ",instructor\n"
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     try:
-        yield control.start(roster, port, log=lambda _: None)
+        yield control.start(roster, free_port(), log=lambda _: None)
     finally:
         control.stop(log=lambda _: None)
         patch.undo()
