@@ -20,6 +20,7 @@ from grader.server.client import Person
 from grader.server.spawner import COURSE_ID
 from tests.grading.answers import CRAFTED
 from tests.grading.course import fill
+from tests.server.conftest import own_classroom
 
 pytestmark = [
     pytest.mark.docker,
@@ -36,17 +37,8 @@ STUDENTS = ("srvalice", "srvbob12")
 def where(tmp_path_factory):
     """The classroom's state and seats in folders of the test's own."""
     root = tmp_path_factory.mktemp("classroom")
-    patch = pytest.MonkeyPatch()
-    patch.setattr(control, "STATE", root / "state")
-    patch.setattr(seats, "SEATS", root / "seats")
-    patch.setattr(control, "EXCHANGE", root / "exchange")
-    roster = root / "roster.csv"
-    roster.write_text(ROSTER)
-    yield roster
-    control.stop(log=lambda _: None)
-    patch.undo()
-    for username in (*STUDENTS, "srvteach"):
-        subprocess.run(["userdel", "--remove", username], capture_output=True)
+    with own_classroom(root, ROSTER, (*STUDENTS, "srvteach")) as roster:
+        yield roster
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.infra import sandbox, seats
+from grader.infra import sandbox
 from grader.infra.net import free_port
 from grader.infra.seats import Seat
 from grader.server import control
@@ -20,6 +20,7 @@ from tests.grading.answers import CRAFTED
 from tests.grading.course import fill
 from tests.notebooks.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.notebooks.test_hub_browser import run_all
+from tests.server.conftest import own_classroom
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,21 +42,9 @@ CELLS = [
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
     root = tmp_path_factory.mktemp("classroom-browser")
-    patch = pytest.MonkeyPatch()
-    patch.setattr(control, "STATE", root / "state")
-    patch.setattr(control, "EXCHANGE", root / "exchange")
-    patch.setattr(seats, "SEATS", root / "seats")
-    roster = root / "roster.csv"
-    roster.write_text(
-        "".join(f"{u},{p}\n" for u, p in STUDENTS.items()) + ",".join(TEACHER) + ",instructor\n"
-    )
-    try:
+    text = "".join(f"{u},{p}\n" for u, p in STUDENTS.items()) + ",".join(TEACHER) + ",instructor\n"
+    with own_classroom(root, text, (*STUDENTS, TEACHER[0])) as roster:
         yield control.start(roster, free_port(), log=lambda _: None)
-    finally:
-        control.stop(log=lambda _: None)
-        patch.undo()
-        for username in (*STUDENTS, TEACHER[0]):
-            os.system(f"userdel --remove {username} >/dev/null 2>&1")
 
 
 def notebook(username: str) -> str:
