@@ -524,7 +524,7 @@ def classroom(size: Size) -> list[dict]:
     """Sign-in to a ready lab (server, engine, registry and hub) vs a learner's own JupyterLab
     and lab; memory per student; concurrent students doing the whole lifecycle before a push
     takes twice its time alone."""
-    from grader.infra import sandbox, seats
+    from grader.infra import places, sandbox, seats
     from grader.server import control
     from grader.server.client import Person
 
@@ -535,8 +535,8 @@ def classroom(size: Size) -> list[dict]:
     folder = scratch()
     roster = folder / "roster.csv"
     roster.write_text("".join(f"{n},pw-{n}\n" for n in names))
-    saved = (control.STATE, control.EXCHANGE, seats.SEATS)
-    control.STATE, control.EXCHANGE, seats.SEATS = folder / "state", folder / "x", folder / "s"
+    saved = os.environ.get(places.STATE_ROOT_ENV)
+    os.environ[places.STATE_ROOT_ENV] = str(folder / "state")
     port = free_port()
     try:
         url = control.start(roster, port, log=lambda _: None)
@@ -566,7 +566,10 @@ def classroom(size: Size) -> list[dict]:
             fits = count
     finally:
         control.stop(log=lambda _: None)
-        control.STATE, control.EXCHANGE, seats.SEATS = saved
+        if saved is None:
+            os.environ.pop(places.STATE_ROOT_ENV, None)
+        else:
+            os.environ[places.STATE_ROOT_ENV] = saved
         for name in names:
             subprocess.run(["userdel", "--remove", name], capture_output=True)
         remove(folder)

@@ -16,7 +16,7 @@ import requests
 
 from . import checks as _checks
 from .errors import InvalidInput, LabStopped, RegistryUnavailable
-from .infra import cellshell, net
+from .infra import cellshell, net, places
 from .infra import images as _images
 from .infra.dockerconfig import DockerConfig, default_config_dir
 from .infra.engine import Engine
@@ -156,9 +156,9 @@ class Lab:
         """A new lab; with ``username`` None, one whose account the notebook creates (grading)."""
         lab_id = secrets.token_hex(6)
         if persistent:
-            state_dir = learner_dir(username)
+            state_dir = places.LEARNERS.make() / username
             shutil.rmtree(state_dir, ignore_errors=True)
-            state_dir.mkdir(parents=True, mode=0o700)
+            state_dir.mkdir(mode=0o700)
             labels = {LEARNER: username}
             # A fixed port, so the registry keeps its address if the engine restarts it.
             port = port or net.registry_port()
@@ -343,8 +343,8 @@ class Lab:
         cellshell.install()
         if persistent:
             Lab.reset(username)  # the classroom lab, if there was one, and its folder
-            state_dir = learner_dir(username)
-            state_dir.mkdir(parents=True, mode=0o700)
+            state_dir = places.LEARNERS.make() / username
+            state_dir.mkdir(mode=0o700)
         else:
             state_dir = Path(tempfile.mkdtemp(prefix="lab-hub-", dir=_labs_dir()))
         lab = cls(
@@ -746,10 +746,8 @@ def _pasted_token(token: str | None, prompt: str, fix: str) -> str:
 
 def learner_dir(username: str) -> Path:
     """Where a learner's persistent lab keeps its token, Docker configuration and progress."""
-    return _images.cache_dir() / "learners" / username
+    return places.LEARNERS.path() / username
 
 
 def _labs_dir() -> str:
-    path = _images.cache_dir() / "labs"
-    path.mkdir(parents=True, exist_ok=True)
-    return str(path)
+    return str(places.LABS.make())

@@ -8,13 +8,16 @@ import base64
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from grader import Lab
+from grader.infra import places
 from grader.infra.engine import Engine
 
 # A student's own Docker configuration, as Docker Desktop or a past `docker login` leaves it.
@@ -50,6 +53,22 @@ def student_home(tmp_path_factory) -> Path:
     patch.delenv("XDG_CACHE_HOME", raising=False)
     yield home
     patch.undo()
+
+
+@contextlib.contextmanager
+def fresh_machine_state():
+    """Every folder the course keeps outside the checkout missing, as on a fresh machine: the
+    machine's state root and the user's cache pointed at folders that do not exist yet (below
+    one every user can pass through, as ``/var/lib`` is). Yields that folder."""
+    folder = Path(tempfile.mkdtemp(prefix="fresh-machine-", dir="/var/tmp"))
+    folder.chmod(0o755)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(places.STATE_ROOT_ENV, str(folder / "var" / "lib" / "publishing-course"))
+        patch.setenv("XDG_CACHE_HOME", str(folder / "home" / ".cache"))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 DOCKER_LINES = ("!docker ", "deployed = !docker ")

@@ -45,6 +45,7 @@ from traitlets import Any, Bool, Dict, Integer, List
 
 from ..errors import InfrastructureError, InvalidInput
 from ..infra import images as _images
+from ..infra import places
 from ..infra import sandbox as _sandbox
 from ..infra.engine import Engine
 from ..lab import GRADING_ENV, Lab
@@ -251,7 +252,7 @@ def strip_hidden_tests(source: str) -> str:
 def _course_folders(resources) -> list[str]:
     """The folders of the course the grading runs in (gradebook, sources, every submission) and
     the course's caches: hidden from the kernel."""
-    folders = {os.getcwd(), str(_images.cache_dir())}
+    folders = {os.getcwd(), str(places.cache_root())}
     path = Path((resources or {}).get("metadata", {}).get("path") or ".").resolve()
     if path.parent.parent.name == "autograded":
         folders.add(str(path.parents[2]))

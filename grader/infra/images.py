@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ImageUnavailable
+from . import places
 from .engine import LABEL, Engine
 
 Log = Callable[[str], None]
@@ -38,14 +39,6 @@ APP_HASH_LABEL = f"{LABEL}.app-hash"
 HUB_IMAGE = "publishing-course/hub:1"
 """The classroom hub (``assets/hub``), always built here on the Python base: it has no
 official image to pull."""
-
-
-def cache_dir() -> Path:
-    """The course's own folder for locks and lab state (never the student's ~/.docker)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    path = Path(base) / "publishing-course"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @dataclass(frozen=True)
@@ -154,7 +147,7 @@ def status(engine: Engine) -> list[ImageStatus]:
 @contextlib.contextmanager
 def _lock() -> Iterator[None]:
     """One image step at a time on this machine (two labs starting together build once)."""
-    with open(cache_dir() / "images.lock", "w") as handle:
+    with open(places.CACHE.make() / "images.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -353,10 +346,12 @@ def saved(engine: Engine, images: CourseImages) -> Path:
     for loading into a grading sandbox's engine."""
     refs = [images.registry, images.base, images.app, images.hub]
     ids = "".join(engine.image(ref).id for ref in refs)  # type: ignore[union-attr]
-    path = cache_dir() / f"sandbox-images-{hashlib.sha256(ids.encode()).hexdigest()[:16]}.tar"
+    path = (
+        places.CACHE.make() / f"sandbox-images-{hashlib.sha256(ids.encode()).hexdigest()[:16]}.tar"
+    )
     with _lock():
         if not path.exists():
-            for old in cache_dir().glob("sandbox-images-*.tar"):
+            for old in path.parent.glob("sandbox-images-*.tar"):
                 old.unlink()
             partial = path.with_suffix(".partial")
             engine.save(refs, partial)

@@ -8,8 +8,8 @@ import shutil
 import socket
 from pathlib import Path
 
+from . import places
 from .engine import LABEL, Engine
-from .images import cache_dir
 
 LAB = f"{LABEL}.lab"
 ROLE = f"{LABEL}.role"
@@ -68,7 +68,7 @@ def remove_lab(engine: Engine, lab_id: str, state_dir: str | None = None) -> lis
                 if tag.startswith(prefix) and engine.remove_image(tag):
                     removed.append(f"image {tag}")
     removed += engine.remove_labelled({LAB: lab_id})
-    if state_dir and Path(state_dir).resolve().is_relative_to(cache_dir().resolve()):
+    if state_dir and Path(state_dir).resolve().is_relative_to(places.cache_root().resolve()):
         shutil.rmtree(state_dir, ignore_errors=True)  # only ever the course's own folders
     return removed
 

@@ -4,8 +4,9 @@ and a private view of the file system for the student's kernel.
 What a sandbox is, on Linux with root (the grading host):
 
 - an unprivileged user ``gsbx-ID`` (``useradd``: its own ``/etc/subuid`` range), removed after;
-- a size-limited tmpfs at ``SANDBOXES/ID`` (the disk limit), holding the engine's data root,
-  the user's home and the kernel's working folder; unmounted after, so nothing stays;
+- a size-limited tmpfs at ``sandboxes/ID`` in the course's state (:data:`places.SANDBOXES`;
+  the disk limit), holding the engine's data root, the user's home and the kernel's working
+  folder; unmounted after, so nothing stays;
 - a rootless engine (Debian's ``dockerd-rootless.sh``) run as that user, in a network namespace
   of its own where its published ports stay (none reaches the host), with two sockets:
   ``sock/student.sock`` for the kernel and ``sock/grader.sock`` for the grading process. The
@@ -39,11 +40,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import SandboxUnavailable
-from . import jail
+from . import jail, places
 from .engine import Engine, answers
 from .netns import Namespace
 
-SANDBOXES = Path(os.environ.get("COURSE_SANDBOXES", "/var/lib/publishing-course/sandboxes"))
 USER_PREFIX = "gsbx-"
 ROOTLESS_SCRIPT = os.environ.get(
     "COURSE_DOCKERD_ROOTLESS", "/usr/share/docker.io/contrib/dockerd-rootless.sh"
@@ -113,9 +113,7 @@ class Sandbox:
             raise SandboxUnavailable(f"No grading sandbox can be made here: {why}.", why)
         limits = limits or Limits()
         name = name or new_name()
-        root = SANDBOXES / name.removeprefix(USER_PREFIX)
-        SANDBOXES.mkdir(parents=True, exist_ok=True)
-        SANDBOXES.chmod(0o711)  # sandboxes cannot list each other
+        root = places.SANDBOXES.make() / name.removeprefix(USER_PREFIX)
         root.mkdir(mode=0o755)
         sandbox = cls(name, root, -1, -1, limits)
         try:
@@ -130,7 +128,7 @@ class Sandbox:
                 os.chown(root / folder, sandbox.uid, sandbox.gid)
             (root / "work").chmod(0o755)
             sandbox._write_manifest()
-            sandbox._make_cgroups()
+            make_cgroups(sandbox.name, limits)
             sandbox._start_engine()
             if images is not None:
                 sandbox.engine().load(images)
@@ -145,7 +143,7 @@ class Sandbox:
     def adopt(cls, name: str, timeout: float = 300) -> Sandbox:
         """The sandbox ``name`` that another process (``grader grade``) makes for this one:
         waits until it is ready. Its destruction is then this process's to do."""
-        path = SANDBOXES / f"{name}.json"
+        path = places.SANDBOXES.path() / f"{name}.json"
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -172,14 +170,6 @@ class Sandbox:
         whether it is ready to be adopted."""
         record = {**asdict(self), "root": str(self.root), "limits": asdict(self.limits)}
         _record(self.name, {**record, "owner_pid": os.getpid(), "state": state})
-
-    def _make_cgroups(self) -> None:
-        for folder, limits in _cgroup_settings(self.limits).items():
-            path = folder / CGROUP_NAME / self.name
-            path.mkdir(parents=True, exist_ok=True)
-            for key, value in limits.items():
-                with contextlib.suppress(OSError):
-                    (path / key).write_text(str(value))
 
     def cgroup_paths(self) -> list[Path]:
         return [folder / CGROUP_NAME / self.name for folder in _cgroup_settings(self.limits)]
@@ -297,8 +287,15 @@ class Sandbox:
             "argv": argv,
             "env": {"PATH": _PATH, "HOME": str(self.home), **env, "DOCKER_HOST": self.student_host},
             "cwd": str(self.work),
-            # The engine's own files (data root, runtime folder) and the grader's lab state too.
-            "hide": [*HIDDEN, *hide, *(str(self.root / f) for f in ("data", "xdg", "lab"))],
+            # The course's state (the other sandboxes, whose users /etc/passwd names; a
+            # classroom's exchange and seats), the engine's own files (data root, runtime
+            # folder) and the grader's lab state too.
+            "hide": [
+                *HIDDEN,
+                str(places.state_root()),
+                *hide,
+                *(str(self.root / f) for f in ("data", "xdg", "lab")),
+            ],  # fmt: skip
             "keep": [str(self.root)],
             "show": show,
             "cgroups": [str(p) for p in self.cgroup_paths()],
@@ -312,7 +309,7 @@ def new_name() -> str:
 
 
 def _record(name: str, record: dict) -> None:
-    path = SANDBOXES / f"{name}.json"
+    path = places.SANDBOXES.make() / f"{name}.json"
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(record))
     partial.rename(path)  # a reader never sees half a record
@@ -360,6 +357,24 @@ def _cgroup_settings(limits: Limits) -> dict[Path, dict[str, int | str]]:
     return found
 
 
+def make_cgroups(name: str, limits: Limits) -> None:
+    """The cgroups ``CGROUP_NAME/name`` that will hold a sandbox's or a seat's processes, with
+    ``limits``. On cgroup v2 a new group hands no controller down, so the course's own group
+    enables memory and pids for its children first: without it a machine's first grading would
+    run with no limit at all (each write is allowed to fail: the limits are best effort)."""
+    for folder, settings in _cgroup_settings(limits).items():
+        parent = folder / CGROUP_NAME
+        parent.mkdir(exist_ok=True)
+        if (folder / "cgroup.controllers").exists():
+            for controller in ("+memory", "+pids"):
+                with contextlib.suppress(OSError):
+                    (parent / "cgroup.subtree_control").write_text(controller)
+        (parent / name).mkdir(exist_ok=True)
+        for key, value in settings.items():
+            with contextlib.suppress(OSError):
+                (parent / name / key).write_text(str(value))
+
+
 def _cgroup_pids(paths: list[Path]) -> set[int]:
     found = set()
     for path in paths:
@@ -395,7 +410,7 @@ def remove(name: str) -> list[str]:
     """Remove sandbox ``name`` and all it left: processes (its cgroup's and its user's), the
     tmpfs with its engine's data, the cgroups, the user. Returns what was removed."""
     removed = []
-    root = SANDBOXES / name.removeprefix(USER_PREFIX)
+    root = places.SANDBOXES.path() / name.removeprefix(USER_PREFIX)
     paths = [folder / CGROUP_NAME / name for folder in _cgroup_settings(Limits())]
     try:
         uid = _ids(name)[0]
@@ -433,7 +448,7 @@ def remove(name: str) -> list[str]:
             time.sleep(0.1 + attempt * 0.05)
         removed.append(f"user {name}")
     with contextlib.suppress(OSError):
-        (SANDBOXES / f"{name}.json").unlink()
+        (places.SANDBOXES.path() / f"{name}.json").unlink()
     return removed
 
 
@@ -484,20 +499,21 @@ class Pool:
 def leftovers() -> list[str]:
     """Sandboxes whose grading is gone (killed): their names."""
     names = set()
-    if SANDBOXES.is_dir():
-        for record in SANDBOXES.glob(f"{USER_PREFIX}*.json"):
+    folder = places.SANDBOXES.path()
+    if folder.is_dir():
+        for record in folder.glob(f"{USER_PREFIX}*.json"):
             try:
                 owner = json.loads(record.read_text()).get("owner_pid", 0)
             except ValueError:
                 owner = 0
             if not owner or not Path(f"/proc/{owner}").exists():
                 names.add(record.stem)
-        for folder in SANDBOXES.iterdir():
-            if folder.is_dir() and not (SANDBOXES / f"{USER_PREFIX}{folder.name}.json").exists():
-                names.add(USER_PREFIX + folder.name)
+        for root in folder.iterdir():
+            if root.is_dir() and not (folder / f"{USER_PREFIX}{root.name}.json").exists():
+                names.add(USER_PREFIX + root.name)
     with contextlib.suppress(OSError):
         for line in Path("/etc/passwd").read_text().splitlines():
             user = line.split(":", 1)[0]
-            if user.startswith(USER_PREFIX) and not (SANDBOXES / f"{user}.json").exists():
+            if user.startswith(USER_PREFIX) and not (folder / f"{user}.json").exists():
                 names.add(user)
     return sorted(names)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput, SandboxUnavailable
-from . import engine, jail
+from . import engine, jail, places
 from .netns import Namespace
 from .sandbox import (
     _PATH,
@@ -37,17 +37,15 @@ from .sandbox import (
     _cgroup_pids,
     _cgroup_settings,
     _user_pids,
+    make_cgroups,
     support,
 )
 
-SEATS = Path(os.environ.get("COURSE_SEATS", "/var/lib/publishing-course/seats"))
 MARK = "publishing-course student"
-HIDDEN = [
-    "/root", "/home", "/tmp", "/var/tmp", "/var/lib/docker", "/srv", "/dev/shm",
-    "/var/lib/publishing-course",
-]  # fmt: skip
-"""What a student's programs never see (their own home and runtime folder excepted)."""
 """The comment (GECOS) of every user the course made for a student."""
+HIDDEN = ["/root", "/home", "/tmp", "/var/tmp", "/var/lib/docker", "/srv", "/dev/shm"]
+"""What a student's programs never see (their own home and runtime folder excepted), besides
+the course's state (:func:`places.state_root`)."""
 
 
 def course_user(username: str) -> pwd.struct_passwd | None:
@@ -123,8 +121,8 @@ class Seat:
 
     @property
     def state(self) -> Path:
-        """Root's folder for this seat (the engine's log, the namespace's handle)."""
-        return SEATS / self.username
+        """Root's folder for this seat (the engine's log, the namespace's handle, the disk)."""
+        return places.SEATS.path() / self.username
 
     # --- the engine ----------------------------------------------------------------------------
 
@@ -132,10 +130,11 @@ class Seat:
         """Start the student's rootless engine (if it is not running) and wait for it."""
         if self.engine_answers():
             return
-        self.state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        places.SEATS.make()
+        self.state.mkdir(exist_ok=True, mode=0o700)
         self.runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chown(self.runtime, self.uid, self.gid)
-        self._make_cgroups()
+        make_cgroups(f"seat-{self.username}", self.limits)
         self._mount_disk()
         env = {
             "HOME": str(self.home),
@@ -243,7 +242,7 @@ class Seat:
             "argv": argv,
             "env": {"PATH": _PATH, **env, "HOME": str(self.home), "DOCKER_HOST": self.docker_host},
             "cwd": str(self.home),
-            "hide": HIDDEN,
+            "hide": [*HIDDEN, str(places.state_root())],
             "keep": [str(self.home), str(self.runtime), *share],
             "show": show,
             "cgroups": [str(p) for p in self.cgroup_paths()],
@@ -258,14 +257,6 @@ class Seat:
             folder / CGROUP_NAME / f"seat-{self.username}"
             for folder in _cgroup_settings(self.limits)
         ]
-
-    def _make_cgroups(self) -> None:
-        for folder, limits in _cgroup_settings(self.limits).items():
-            path = folder / CGROUP_NAME / f"seat-{self.username}"
-            path.mkdir(parents=True, exist_ok=True)
-            for key, value in limits.items():
-                with contextlib.suppress(OSError):
-                    (path / key).write_text(str(value))
 
     def enter_cgroups(self) -> None:
         """In a child before exec: it and all it starts count against the seat's limits."""

@@ -23,15 +23,12 @@ import requests
 
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import images as _images
-from ..infra import net, sandbox, seats
+from ..infra import net, places, sandbox
 from ..infra.engine import Engine
 from ..infra.sandbox import _zombie
 from ..infra.seats import HIDDEN, Seat, course_user
 from . import roster as _roster
 
-STATE = Path(os.environ.get("COURSE_CLASSROOM_STATE", "/var/lib/publishing-course/classroom"))
-EXCHANGE = Path(os.environ.get("COURSE_EXCHANGE", "/var/lib/publishing-course/exchange"))
-"""nbgrader's exchange: the instructor releases there, students fetch and submit there."""
 DEFAULT_PORT = 8000
 COURSE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +53,7 @@ def _pid(name: str = "jupyterhub.pid", program: bytes = b"jupyterhub") -> int | 
     """The live process a pid file in the state folder names, if it is still ``program`` (a
     stale file's number may belong to another process by now)."""
     try:
-        pid = int((STATE / name).read_text())
+        pid = int((places.CLASSROOM.path() / name).read_text())
     except (OSError, ValueError):
         return None
     return pid if program in _cmdline(pid) else None
@@ -97,29 +94,27 @@ def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
     proxy = proxy_command()
     _check_readable_by_students()
 
-    STATE.mkdir(parents=True, exist_ok=True, mode=0o700)
-    STATE.chmod(0o700)
+    state = places.CLASSROOM.make()
     for person in people:
         Seat(person.username).ensure_user()
-    EXCHANGE.mkdir(parents=True, exist_ok=True)
-    EXCHANGE.chmod(0o777)  # nbgrader's: each course's folders inside set their own permissions
-    roster_file = STATE / "roster.json"
+    roster_file = state / "roster.json"
     roster_file.write_text(json.dumps([asdict(p) for p in people]))
     roster_file.chmod(0o600)
     engine = Engine.connect()
     course = _images.ensure(engine, log=lambda line: log(line))
     tarball = _images.saved(engine, course)
-    config = STATE / "jupyterhub_config.py"
+    config = state / "jupyterhub_config.py"
     config.write_text(_config(people, port, roster_file, tarball, proxy))
-    log_file = open(STATE / "jupyterhub.log", "ab")  # noqa: SIM115 (JupyterHub keeps it)
+    log_file = open(state / "jupyterhub.log", "ab")  # noqa: SIM115 (JupyterHub keeps it)
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyterhub", "-f", str(config)],
-        cwd=STATE, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        cwd=state, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(COURSE_ROOT), "COURSE_SEATS": str(seats.SEATS)},
+        # The course's state root, if set, goes with the environment.
+        env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
     )  # fmt: skip
     log_file.close()
-    (STATE / "jupyterhub.pid").write_text(str(process.pid))
+    (state / "jupyterhub.pid").write_text(str(process.pid))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -127,11 +122,11 @@ def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
             if requests.get(f"{url}/hub/api", timeout=1).status_code == 200:
                 break
         if process.poll() is not None or time.monotonic() > deadline:
-            tail = (STATE / "jupyterhub.log").read_text(errors="replace").splitlines()[-12:]
+            tail = (state / "jupyterhub.log").read_text(errors="replace").splitlines()[-12:]
             stop()
             raise SandboxUnavailable(
                 "JupyterHub did not start:\n" + "\n".join(tail),
-                f"Its whole log: {STATE / 'jupyterhub.log'}",
+                f"Its whole log: {state / 'jupyterhub.log'}",
             )
         time.sleep(0.2)
     log(f"classroom: {url} ({len(people)} people on the roster)")
@@ -163,7 +158,7 @@ def stop(log=print) -> list[str]:
         if count:
             stopped.append(f"{username}: {count} process(es)")
     with contextlib.suppress(OSError):
-        (STATE / "jupyterhub.pid").unlink()
+        (places.CLASSROOM.path() / "jupyterhub.pid").unlink()
     for line in stopped:
         log(f"classroom: stopped {line}")
     return stopped
@@ -214,7 +209,7 @@ def grade(lab: str, instructor: str | None = None, jobs: int | None = None, log=
 
 def _roster_records() -> list[dict]:
     try:
-        found = json.loads((STATE / "roster.json").read_text())
+        found = json.loads((places.CLASSROOM.path() / "roster.json").read_text())
     except (OSError, ValueError):
         found = None
     if not isinstance(found, list):
@@ -266,8 +261,8 @@ def _config(people, port: int, roster_file: Path, tarball: Path, proxy: str) -> 
         "images": str(tarball),
         "proxy": proxy,
         "singleuser": str(Path(sys.executable).parent / "jupyterhub-singleuser"),
-        "state": str(STATE),
-        "exchange": str(EXCHANGE),
+        "state": str(places.CLASSROOM.make()),
+        "exchange": str(places.EXCHANGE.make()),
     }
     return CONFIG_TEMPLATE.replace("SETTINGS", json.dumps(settings, indent=1))
 

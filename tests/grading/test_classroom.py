@@ -15,7 +15,8 @@ import pytest
 
 import grader
 from grader.cli import ExitStatus, main
-from grader.infra import sandbox
+from grader.infra import places, sandbox
+from tests.conftest import fresh_machine_state
 from tests.grading.answers import ATTACKS, CRAFTED, TAMPERED, USER, flipped_metadata
 from tests.grading.course import LABS, fill, nbgrader, notebook, stage, submit
 
@@ -47,11 +48,13 @@ def graded(tmp_path_factory):
         submit(root, "flipped", "lab1-publish", flipped_metadata(notebook(root, "lab1-publish")))
     with open(root / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.VerifiedExecute.time_limit = {TIME_LIMIT}\n")
-    out, err = io.StringIO(), io.StringIO()
-    status = main(["grade", "--course-dir", str(root), "--jobs", "2"], out=out, err=err)
-    for lab in LABS:
-        nbgrader(root, "generate_feedback", lab, "--force")
-    return root, status, out.getvalue(), err.getvalue()
+    # The class is graded as a fresh machine's first grading: no state folder exists before.
+    with fresh_machine_state():
+        out, err = io.StringIO(), io.StringIO()
+        status = main(["grade", "--course-dir", str(root), "--jobs", "2"], out=out, err=err)
+        for lab in LABS:
+            nbgrader(root, "generate_feedback", lab, "--force")
+        yield root, status, out.getvalue(), err.getvalue()
 
 
 def scores(root) -> dict[tuple[str, str], dict]:
@@ -207,7 +210,7 @@ def test_nothing_outlives_a_grading(graded):
     users = [line.split(":")[0] for line in Path("/etc/passwd").read_text().splitlines()]
     assert not [u for u in users if u.startswith(sandbox.USER_PREFIX)]
     with open("/proc/mounts") as mounts:
-        assert str(sandbox.SANDBOXES) not in mounts.read()
+        assert str(places.SANDBOXES.path()) not in mounts.read()
     sleepers = subprocess.run(["pgrep", "-f", "sleep 8639[09]"], capture_output=True, text=True)
     assert sleepers.stdout == "", sleepers.stdout
     for path in PLANTED:

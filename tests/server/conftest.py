@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.infra import seats
+from grader.infra import places
 from grader.server import control
 
 
@@ -18,9 +18,7 @@ def own_classroom(root: Path, roster: str, usernames):
     """The roster's file (in ``root``), with the classroom's folders under ``root``; at the end
     the classroom is stopped and the roster's users and homes removed."""
     patch = pytest.MonkeyPatch()
-    patch.setattr(control, "STATE", root / "state")
-    patch.setattr(control, "EXCHANGE", root / "exchange")
-    patch.setattr(seats, "SEATS", root / "seats")
+    patch.setenv(places.STATE_ROOT_ENV, str(root / "state"))
     path = root / "roster.csv"
     path.write_text(roster)
     try:

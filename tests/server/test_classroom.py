@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader import cli
-from grader.infra import sandbox, seats
+from grader.infra import places, sandbox
 from grader.infra.net import free_port
 from grader.infra.seats import Seat
 from grader.server import control
@@ -55,7 +55,7 @@ def _fails_before_anything_starts(roster_text: str, tmp_path, port: int | None =
     args = ["classroom", "start", "--roster", str(roster), "--port", str(port or free_port())]
     status = cli.main(args, out=out, err=err)
     assert status == cli.ExitStatus.NOT_READY
-    assert not control.STATE.exists() or not (control.STATE / "jupyterhub.pid").exists()
+    assert not (places.CLASSROOM.path() / "jupyterhub.pid").exists()
     return err.text
 
 
@@ -254,9 +254,9 @@ def test_stopping_leaves_nothing_and_starting_again_keeps_the_work(classroom, wh
         assert not os.path.ismount(Seat(username).data_root)
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
-    assert not (control.STATE / "jupyterhub.pid").exists()
+    assert not (places.CLASSROOM.path() / "jupyterhub.pid").exists()
     with open("/proc/mounts") as mounts:
-        assert str(seats.SEATS) not in mounts.read()
+        assert str(places.SEATS.path()) not in mounts.read()
 
     control.start(where, port, log=lambda _: None)
     alice = Person(url, "srvalice", "alice pw 1")

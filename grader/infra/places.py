@@ -1,0 +1,103 @@
+"""The course's folders outside the checkout, and the one way to get them.
+
+Everything the course keeps outside the repository lives in one of the places below. Each is
+made, with its mode, by :meth:`Place.make`, which every writer calls before it writes: a fresh
+machine (where none of them exists) and a machine with an earlier run's folders take the same
+path. Readers that only look (``grader doctor``'s leftovers) use :meth:`Place.path` and make
+nothing.
+
+Two roots, read when asked (never at import, so a test or CI points them elsewhere by setting
+the variable):
+
+- the machine's state, ``COURSE_STATE_ROOT`` (default ``/var/lib/publishing-course``): grading
+  sandboxes, the classroom server, nbgrader's exchange, the students' seats. Root's.
+- a user's own cache, ``$XDG_CACHE_HOME/publishing-course`` (default
+  ``~/.cache/publishing-course``): the learner's labs, locks, the sandboxes' image tarball.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InvalidInput
+
+STATE_ROOT_ENV = "COURSE_STATE_ROOT"
+DEFAULT_STATE_ROOT = "/var/lib/publishing-course"
+STATE_ROOT_MODE = 0o755
+"""Others pass through it (to the exchange); each folder in it keeps its own mode."""
+
+
+def state_root() -> Path:
+    """The machine's state folder (``COURSE_STATE_ROOT``, else ``/var/lib/publishing-course``)."""
+    return Path(os.environ.get(STATE_ROOT_ENV) or DEFAULT_STATE_ROOT)
+
+
+def cache_root() -> Path:
+    """The user's own cache folder for the course (``$XDG_CACHE_HOME/publishing-course``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "publishing-course"
+
+
+@dataclass(frozen=True)
+class Place:
+    """One of the course's folders outside the checkout."""
+
+    name: str
+    """Its folder below its root."""
+    mode: int
+    """Set on every :meth:`make`, whatever the umask or an earlier run left."""
+    what: str
+    """What it holds (``grader doctor`` and the README say so)."""
+    in_cache: bool = False
+    """Below the user's cache (:func:`cache_root`) rather than the machine's state root."""
+    entered_by_others: bool = False
+    """Other users must pass through every folder above it, outside any jail (a sandbox's
+    rootless engine keeps its data in it)."""
+
+    def path(self) -> Path:
+        """Where it is; nothing is made."""
+        return (cache_root() if self.in_cache else state_root()) / self.name
+
+    def make(self) -> Path:
+        """The folder, made if missing (with its root and every parent), with its mode."""
+        path = self.path()
+        root = cache_root() if self.in_cache else state_root()
+        for folder in [*reversed(root.parents), root]:  # the ones missing, with the root's mode
+            if not folder.is_dir():
+                folder.mkdir(exist_ok=True)
+                folder.chmod(0o700 if self.in_cache else STATE_ROOT_MODE)
+        path.mkdir(exist_ok=True)
+        if path.stat().st_mode & 0o7777 != self.mode:
+            path.chmod(self.mode)
+        if self.entered_by_others:
+            closed = [f for f in path.parents if f.is_dir() and not f.stat().st_mode & 0o001]
+            if closed:
+                raise InvalidInput(
+                    f"{closed[0]} lets no other user in, so nobody else can reach {path} "
+                    f"({self.what}).",
+                    f"chmod o+x {closed[0]}, or point {STATE_ROOT_ENV} at a folder every user "
+                    f"can pass through (default {DEFAULT_STATE_ROOT}).",
+                )
+        return path
+
+
+SANDBOXES = Place(
+    "sandboxes",
+    0o711,
+    "grading sandboxes: a record and a size-limited tmpfs per grading",
+    entered_by_others=True,
+)
+"""``0711``: a sandbox's engine reaches its own folder but cannot list the others."""
+CLASSROOM = Place("classroom", 0o700, "the classroom server: JupyterHub's config, roster, log")
+"""``0700``: password hashes."""
+EXCHANGE = Place("exchange", 0o777, "nbgrader's exchange, shared by a classroom's seats")
+"""nbgrader's own model: every course folder inside sets its own permissions."""
+SEATS = Place("seats", 0o700, "each classroom student's engine log, disk file and namespace")
+CACHE = Place("", 0o700, "locks and the grading sandboxes' image tarball", in_cache=True)
+"""``0700``: the labs below hold access tokens."""
+LEARNERS = Place("learners", 0o700, "each learner's persistent lab", in_cache=True)
+LABS = Place("labs", 0o700, "labs that end with their kernel", in_cache=True)
+
+EVERY = (SANDBOXES, CLASSROOM, EXCHANGE, SEATS, CACHE, LEARNERS, LABS)
