@@ -41,18 +41,18 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
     refused = denied(lab.token_requests(), want.path)
     if refused:
         last = refused[-1]
-        if last.refused:
-            return failed(
-                f"The hub refused your push as {last.account!r}: {last.error}.",
-                f"Log in again with an active Read & Write access token "
-                f"({login_in_notebook(lab)}), then: {command}",
-                error=last.error,
-            )
         if last.account and last.account != want.username:
             return failed(
                 f"You are logged in as {last.account!r}, who may not push to "
                 f"{want.path} (denied: requested access to the resource is denied).",
                 f"Log in as {want.username} ({login_in_notebook(lab)}), then: {command}",
+            )
+        if last.refused and last.account:
+            return failed(
+                f"The hub refused your push as {last.account!r}: {last.error}.",
+                f"Log in again with an active Read & Write access token "
+                f"({login_in_notebook(lab)}), then: {command}",
+                error=last.error,
             )
         return failed(
             "The registry refused your push: no credential was sent (denied: requested "

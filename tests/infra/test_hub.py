@@ -23,10 +23,12 @@ PRIVATE_PULL = "repository does not exist or may require 'docker login'"
 """Docker Hub's words, which both image stores show (the classic one adds ``denied: requested
 access to the resource is denied``)."""
 DENIED = (
-    "denied: requested access to the resource is denied",  # dockerd (the classic image store)
-    "insufficient_scope: authorization failed",  # containerd (the containerd image store)
+    "unauthorized: requested access to the resource is denied",  # dockerd (classic image store)
+    "failed to fetch oauth token",  # containerd (the containerd image store), logged in
+    "failed to fetch anonymous token",  # containerd, logged out
 )
-"""A push the registry refuses for want of push access, in each image store's words."""
+"""A push into a repository that is not the pusher's, refused by the hub's token service (before
+any upload), in each image store's words."""
 
 
 @pytest.fixture(scope="module")
@@ -173,10 +175,34 @@ def test_another_account_cannot_push_into_theirs_nor_pull_their_private_one(lab,
     assert refused.returncode != 0 and any(
         text in refused.stderr + refused.stdout for text in DENIED
     ), refused
+    refusal = [r for r in lab.token_requests() if r.refused][-1]
+    assert (refusal.account, refusal.error) == (
+        "jane1234",
+        "requested access to the resource is denied",
+    )
     assert pull(lab).returncode == 0  # public: jane may pull it
     push(lab, tiny, "v1", path="jane1234/her-app")  # and push into her own
     lab.hub_api.set_private(lab.username, "my-flask-app", True, signed_in(lab))
     assert PRIVATE_PULL in pull(lab).stderr
+
+
+def test_a_push_without_a_login_is_refused_before_any_upload(lab, tiny):
+    """Every layer is already in the repository, so the engine's next request would be the
+    manifest's: refused at the token service instead, the push fails at once on both image
+    stores (a refused manifest PUT over plain HTTP can hang containerd's pusher for good)."""
+    login_with(lab, lab.token)
+    push(lab, tiny, "v1")
+    docker("logout", lab.registry)
+    refused = push(lab, tiny, "v2", check=False)
+    assert refused.returncode != 0 and any(
+        text in refused.stderr + refused.stdout for text in DENIED
+    ), refused
+    refusal = [r for r in lab.token_requests() if r.refused][-1]
+    assert (refusal.credential, refusal.error) == (
+        "anonymous",
+        "requested access to the resource is denied",
+    )
+    assert lab.check("push", tag="v2").message.startswith("The registry refused your push: no ")
 
 
 def test_a_free_account_has_one_private_repository(lab):

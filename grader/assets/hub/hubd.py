@@ -58,6 +58,8 @@ INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
 )
 INSUFFICIENT = "access token has insufficient scopes"
+DENIED = "requested access to the resource is denied"
+"""Docker Hub's registry's words for a push into a repository that is not yours."""
 PROXIED = re.compile(r"^(/(?:[^?#]*/)?proxy/absolute/\d+)(?=/|$)")
 """The prefix jupyter-server-proxy's absolute mode keeps: ``[/user/NAME]/proxy/absolute/PORT``."""
 INCORRECT = "incorrect username or password"
@@ -220,11 +222,19 @@ class Hub:
         if owner and who.may(DELETE):
             allowed.add("delete")
         wanted = [a for a in actions if a]
-        if owner and who.kind == "pat" and any(a not in allowed for a in wanted if a != "pull"):
-            raise Refused(401, INSUFFICIENT)  # Docker Hub refuses a token asking beyond its PAT
         given = [
             a for a in wanted if a in allowed or (a == "*" and who.kind == "password" and owner)
         ]
+        beyond = [a for a in wanted if a != "pull" and a not in given]
+        if owner and who.kind == "pat" and beyond:
+            raise Refused(401, INSUFFICIENT)  # Docker Hub refuses a token asking beyond its PAT
+        if beyond:
+            # A push (or delete) that cannot be allowed is refused here, before any upload,
+            # rather than with a pull-only token the registry would turn down at the manifest:
+            # containerd's pusher can hang for good on a refused manifest PUT over plain HTTP
+            # (its retry's body pipe and the HTTPS->HTTP fallback), so a learner's push into
+            # someone else's repository, or without a login, fails at once as on Docker Hub.
+            raise Refused(401, DENIED)
         return {"type": kind, "name": name, "actions": given}
 
     # --- the registry's notifications ------------------------------------------------------------
