@@ -234,6 +234,8 @@ class Hub:
             # containerd's pusher can hang for good on a refused manifest PUT over plain HTTP
             # (its retry's body pipe and the HTTPS->HTTP fallback), so a learner's push into
             # someone else's repository, or without a login, fails at once as on Docker Hub.
+            # (Docker Hub, as the token specification asks, grants the subset instead: a
+            # deliberate difference, stated in the README.)
             raise Refused(401, DENIED)
         return {"type": kind, "name": name, "actions": given}
 
