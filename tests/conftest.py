@@ -60,10 +60,11 @@ def fresh_machine_state():
     """Every folder the course keeps outside the checkout missing, as on a fresh machine: the
     machine's state root and the user's cache pointed at folders that do not exist yet (below
     one every user can pass through, as ``/var/lib`` is). Yields that folder."""
-    folder = Path(tempfile.mkdtemp(prefix="fresh-machine-", dir="/var/tmp"))
+    folder = Path(tempfile.mkdtemp(prefix="fresh-", dir="/var/tmp"))
     folder.chmod(0o755)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(places.STATE_ROOT_ENV, str(folder / "var" / "lib" / "publishing-course"))
+        # Short, as the default is: a sandbox's sockets live below it (places.SOCKET_PATH_MAX).
+        patch.setenv(places.STATE_ROOT_ENV, str(folder / "var" / "course"))
         patch.setenv("XDG_CACHE_HOME", str(folder / "home" / ".cache"))
         try:
             yield folder

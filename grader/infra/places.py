@@ -25,6 +25,8 @@ from ..errors import InvalidInput
 
 STATE_ROOT_ENV = "COURSE_STATE_ROOT"
 DEFAULT_STATE_ROOT = "/var/lib/publishing-course"
+SOCKET_PATH_MAX = 107
+"""The longest path a Unix socket may have (``sun_path`` is 108 bytes with its final NUL)."""
 STATE_ROOT_MODE = 0o755
 """Others pass through it (to the exchange); each folder in it keeps its own mode."""
 
@@ -55,6 +57,9 @@ class Place:
     entered_by_others: bool = False
     """Other users must pass through every folder above it, outside any jail (a sandbox's
     rootless engine keeps its data in it)."""
+    longest_below: str = ""
+    """The longest Unix socket path made below it (``*`` for one name), which must fit the
+    kernel's 107 characters: a root too long for it is refused before anything is made."""
 
     def path(self) -> Path:
         """Where it is; nothing is made."""
@@ -64,6 +69,16 @@ class Place:
         """The folder, made if missing (with its root and every parent), with its mode."""
         path = self.path()
         root = cache_root() if self.in_cache else state_root()
+        longest = len(str(path / self.longest_below)) if self.longest_below else 0
+        if longest > SOCKET_PATH_MAX:
+            room = len(str(root)) - (longest - SOCKET_PATH_MAX)
+            raise InvalidInput(
+                f"{root} is too long a folder for the course's state: a socket below it "
+                f"({path / self.longest_below}) would pass the {SOCKET_PATH_MAX} characters a "
+                "Unix socket's path may have.",
+                f"Point {STATE_ROOT_ENV} at a folder of at most {room} characters "
+                f"(default {DEFAULT_STATE_ROOT}).",
+            )
         for folder in [*reversed(root.parents), root]:  # the ones missing, with the root's mode
             if not folder.is_dir():
                 folder.mkdir(exist_ok=True)
@@ -88,6 +103,8 @@ SANDBOXES = Place(
     0o711,
     "grading sandboxes: a record and a size-limited tmpfs per grading",
     entered_by_others=True,
+    # A sandbox's rootless engine: XDG_RUNTIME_DIR is ID/xdg, and containerd's socket in it.
+    longest_below="0123456789/xdg/docker/containerd/containerd.sock",
 )
 """``0711``: a sandbox's engine reaches its own folder but cannot list the others."""
 CLASSROOM = Place("classroom", 0o700, "the classroom server: JupyterHub's config, roster, log")

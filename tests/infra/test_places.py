@@ -50,16 +50,31 @@ def test_a_place_an_earlier_run_left_with_another_mode_gets_its_own_back(fresh_r
     assert (path / "gsbx-leftover.json").exists()  # what is in it stays
 
 
-def test_sandboxes_below_a_folder_nobody_else_may_enter_are_refused_with_the_fix(
+def test_sandboxes_below_a_folder_nobody_else_may_enter_are_refused_with_the_fix(fresh_roots):
+    closed = fresh_roots / "shut"
+    closed.mkdir(mode=0o700)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(places.STATE_ROOT_ENV, str(closed / "state"))
+        with pytest.raises(InvalidInput, match=f"{closed} lets no other user in") as error:
+            places.SANDBOXES.make()
+        assert f"chmod o+x {closed}" in error.value.fix
+        assert places.CLASSROOM.make().is_dir()  # root's alone: nobody else needs a way in
+
+
+def test_a_state_root_too_long_for_a_sandboxs_sockets_is_refused_before_anything_is_made(
     tmp_path, monkeypatch
 ):
-    closed = tmp_path / "closed"
-    closed.mkdir(mode=0o700)
-    monkeypatch.setenv(places.STATE_ROOT_ENV, str(closed / "state"))
-    with pytest.raises(InvalidInput, match=f"{closed} lets no other user in") as error:
+    """A sandbox's engine listens on sockets below its folder, and a Unix socket's path has at
+    most 107 characters: its containerd would fail to start with `connect: invalid argument`."""
+    long_root = tmp_path / ("x" * 60) / "state"
+    monkeypatch.setenv(places.STATE_ROOT_ENV, str(long_root))
+    with pytest.raises(InvalidInput, match="107 characters") as error:
         places.SANDBOXES.make()
-    assert f"chmod o+x {closed}" in error.value.fix
-    assert places.CLASSROOM.make().is_dir()  # root's alone: nobody else needs a way in
+    assert places.STATE_ROOT_ENV in error.value.fix
+    assert not long_root.exists()
+    monkeypatch.setenv(places.STATE_ROOT_ENV, places.DEFAULT_STATE_ROOT)
+    room = len(str(places.SANDBOXES.path() / places.SANDBOXES.longest_below))
+    assert room <= places.SOCKET_PATH_MAX  # the default leaves room
 
 
 def test_asking_where_a_place_is_makes_nothing(fresh_roots):
