@@ -42,6 +42,9 @@ _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 
 COURSE_TOKEN_LABEL = "made by the course for this lab"
+SIGN_UP = "_signing-up"
+"""The key of a learner's persistent lab before they signed up on its hub (never a username:
+Docker Hub's have no ``_`` or ``-``)."""
 
 
 def new_password() -> str:
@@ -112,7 +115,7 @@ class Lab:
     @classmethod
     def start(
         cls,
-        username: str,
+        username: str | None,
         *,
         port: int | None = None,
         persistent: bool = False,
@@ -127,8 +130,18 @@ class Lab:
         (``persistent=True``, used by lessons) is the learner's own: a later ``start`` in any
         notebook or kernel finds the same registry, account, token and pushed images, until
         :meth:`Lab.reset`.
+
+        ``username=None`` (persistent labs only) is a learner who has not signed up yet: the lab
+        has a registry and hub but no account, and takes the account its learner makes on the
+        hub's sign-up page (:meth:`signed_up`) as theirs, remembered for every later lesson
+        (:func:`remembered_username`).
         """
-        username = validate_username(username)
+        if username is None and not persistent:
+            raise InvalidInput(
+                "A lab without a username is a learner's own lab: persistent=True.",
+                "Give a username: Lab.start(username=...).",
+            )
+        username = validate_username(username) if username is not None else None
         if port is not None and (
             isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535
         ):
@@ -145,9 +158,11 @@ class Lab:
         course_images = _images.ensure(engine, log=(lambda _: None) if quiet else print)
         lab = None
         if persistent:
-            lab = cls._resume(engine, username, course_images)
+            lab = cls._resume(engine, username or SIGN_UP, course_images)
         if lab is None:
             lab = cls._create(engine, username, course_images, port, persistent)
+        if lab.username == "":
+            lab.signed_up()  # signed up in another kernel since
         os.environ["DOCKER_CONFIG"] = str(lab.config.directory)
         return lab
 
@@ -156,10 +171,10 @@ class Lab:
         """A new lab; with ``username`` None, one whose account the notebook creates (grading)."""
         lab_id = secrets.token_hex(6)
         if persistent:
-            state_dir = places.LEARNERS.make() / username
+            state_dir = places.LEARNERS.make() / (username or SIGN_UP)
             shutil.rmtree(state_dir, ignore_errors=True)
             state_dir.mkdir(mode=0o700)
-            labels = {LEARNER: username}
+            labels = {LEARNER: username or SIGN_UP}
             # A fixed port, so the registry keeps its address if the engine restarts it.
             port = port or net.registry_port()
         else:
@@ -170,9 +185,10 @@ class Lab:
         registry = ClassroomRegistry(
             course_images.registry, labels, host_port=port, hub_image=course_images.hub
         )
-        password, token = new_password(), ""
+        # No username: a learner who signs up on the hub's page (their password is theirs alone).
+        password, token = (new_password() if username else ""), ""
         try:
-            name = f"{username or 'grading'}-{lab_id}"
+            name = f"{username or ('learner' if persistent else 'grading')}-{lab_id}"
             registry.with_name(f"classroom-registry-{name}")
             registry.hub.with_name(f"classroom-hub-{name}")
             if username is not None:  # the account opens while the registry starts
@@ -391,12 +407,13 @@ class Lab:
 
     @classmethod
     def _resume(cls, engine, username, course_images) -> Lab | None:
-        """The learner's lab from an earlier kernel, or None (after removing a broken one)."""
+        """The learner's lab from an earlier kernel, or None (after removing a broken one).
+        ``username`` is :data:`SIGN_UP` for a lab whose learner has not signed up yet."""
         state_file = learner_dir(username) / "state.json"
         state = _read_json(state_file, {})
         if state.get("hub_url"):
             return cls._resume_on_hub(engine, username, course_images, state, state_file.parent)
-        containers = engine.containers(all=True, labels={LEARNER: username, ROLE: "registry"})
+        containers = _learner_registries(engine, username)
         try:
             container = next(c for c in containers if c.id == state["container"])
             registry = ClassroomRegistry(
@@ -409,7 +426,7 @@ class Lab:
                 remove_lab(engine, container.labels.get(LAB, ""), None)
             return None
         return cls(
-            username=username,
+            username="" if username == SIGN_UP else username,
             token=state["token"],
             password=state.get("password", ""),
             engine=engine,
@@ -422,16 +439,58 @@ class Lab:
         )
 
     @classmethod
-    def reset(cls, username: str) -> list[str]:
+    def reset(cls, username: str | None = None) -> list[str]:
         """Remove the learner's persistent lab (registry, pushed images, login, progress); the
-        next ``Lab.start(username, persistent=True)`` starts from scratch."""
-        username = validate_username(username)
+        next ``Lab.start(username, persistent=True)`` starts from scratch. ``None``: the
+        learner who signed up on their hub (the username the course remembers), and a lab still
+        waiting for its sign-up; the remembered username is forgotten."""
+        if username is None:
+            keys = [k for k in (remembered_username(), SIGN_UP) if k]
+        else:
+            keys = [validate_username(username)]
         engine = Engine.connect()
         removed = []
-        for container in engine.containers(all=True, labels={LEARNER: username, ROLE: "registry"}):
-            removed += remove_lab(engine, container.labels.get(LAB, ""), None)
-        shutil.rmtree(learner_dir(username), ignore_errors=True)
+        for key in keys:
+            for container in _learner_registries(engine, key):
+                removed += remove_lab(engine, container.labels.get(LAB, ""), None)
+            shutil.rmtree(learner_dir(key), ignore_errors=True)
+        if remembered_username() in keys:
+            _remembered_file().unlink(missing_ok=True)
         return removed
+
+    def signed_up(self) -> bool:
+        """Whether this lab's learner has an account on its hub. A lab started without a
+        username (:meth:`start`) takes the account made on the hub's sign-up page as its
+        learner's, once: from then on its username is that one, remembered for every later
+        lesson (:func:`remembered_username`), and its folder is that username's."""
+        if self.username:
+            return True
+        if not (self.persistent and self.classroom):
+            return False
+        found = self._registry.signed_up_accounts()
+        if not found:
+            return False
+        username = found[0]["username"]
+        target = learner_dir(username)
+        if target.exists():  # an earlier lab of that name (a course-made account): replaced
+            Lab.reset(username)
+        self._state_dir.rename(target)
+        self._state_dir = target
+        self.config = DockerConfig(target / "docker")
+        self.username = username
+        self._save_state()
+        _remember(username)
+        if os.environ.get("DOCKER_CONFIG", "").startswith(str(learner_dir(SIGN_UP))):
+            os.environ["DOCKER_CONFIG"] = str(self.config.directory)
+        return True
+
+    def sign_up_record(self) -> dict | None:
+        """When this lab's account was made by its learner on the hub's sign-up page:
+        ``{"username": …, "created_at": …}``; None for an account the course made."""
+        if not (self.classroom and self.username):
+            return None
+        found = self._registry.signed_up_accounts()
+        return next((a for a in found if a["username"] == self.username), None)
 
     def _save_state(self) -> None:
         if not self.classroom:  # the token stays in the Docker configuration folder alone
@@ -439,6 +498,7 @@ class Lab:
             (self._state_dir / "state.json").write_text(json.dumps(state, indent=1))
             return
         state = {
+            "username": self.username,
             "lab_id": self.lab_id,
             "container": self._registry.get_container_id(),
             "registry_image": self.images.registry,
@@ -747,6 +807,40 @@ def _pasted_token(token: str | None, prompt: str, fix: str) -> str:
 def learner_dir(username: str) -> Path:
     """Where a learner's persistent lab keeps its token, Docker configuration and progress."""
     return places.LEARNERS.path() / username
+
+
+def _remembered_file() -> Path:
+    """The file holding the username a learner chose when they signed up on their hub."""
+    return places.CACHE.path() / "learner.json"
+
+
+def remembered_username() -> str | None:
+    """The username this learner chose on their hub's sign-up page, if they did."""
+    found = _read_json(_remembered_file(), {}).get("username")
+    try:
+        return validate_username(found) if found else None
+    except InvalidInput:
+        return None
+
+
+def _remember(username: str) -> None:
+    path = places.CACHE.make() / "learner.json"
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps({"username": username}))
+    partial.rename(path)
+
+
+def _learner_registries(engine: Engine, key: str) -> list:
+    """The registry containers of the persistent lab kept under ``key`` (a username, or
+    :data:`SIGN_UP`): labelled with it, or named by its folder's state (a lab that was started
+    before its learner signed up keeps the label it was made with)."""
+    found = {c.id: c for c in engine.containers(all=True, labels={LEARNER: key, ROLE: "registry"})}
+    container = _read_json(learner_dir(key) / "state.json", {}).get("container")
+    if container and container not in found:
+        for candidate in engine.containers(all=True, labels={ROLE: "registry"}):
+            if candidate.id == container and LEARNER in candidate.labels:
+                found[candidate.id] = candidate
+    return list(found.values())
 
 
 def _labs_dir() -> str:

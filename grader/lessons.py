@@ -18,7 +18,7 @@ from .checks.run import APP_PORT
 from .errors import InvalidInput
 from .infra import commands, net
 from .infra.images import asset
-from .lab import APP_REPOSITORY, Lab, learner_dir
+from .lab import APP_REPOSITORY, Lab, learner_dir, remembered_username
 from .names import parse_reference
 from .result import CheckResult
 
@@ -63,13 +63,16 @@ def neighbours(lesson: str) -> tuple[tuple[str, str] | None, tuple[str, str] | N
 def begin(lesson: str, username: str | None = None) -> Lab:
     """A lesson's first cell: start (or find) the learner's lab and show the lesson's header:
     your registry, username and token file, what this lesson builds on (and a button that does
-    what is missing), where you are in the lifecycle, and the way on. ``username`` defaults to
-    ``COURSE_USERNAME``, else ``john123``."""
+    what is missing), where you are in the lifecycle, and the way on.
+
+    Whose lab: ``username`` if given, else ``COURSE_USERNAME`` (a classroom that names its
+    students; the course then makes the account), else the username the learner chose on their
+    hub's sign-up page (remembered), else a lab waiting for its learner to sign up (lesson 01)."""
     from IPython.display import display
 
     from .widgets import LessonHeader
 
-    username = username or os.environ.get("COURSE_USERNAME", "john123")
+    username = username or os.environ.get("COURSE_USERNAME") or remembered_username()
     lab = Lab.start(username=username, persistent=True)
     display(LessonHeader(lab, lesson))
     return lab
@@ -89,7 +92,7 @@ class Step:
 # The lesson's order (the same as grader.checks.CHECKS). verify and versioning are no one's
 # prerequisite: nothing later needs them done.
 STEPS: tuple[Step, ...] = (
-    Step("account", "01-account", "start your lab (it creates the account)"),
+    Step("account", "01-account", "sign up on your hub's page (the username is yours to choose)"),
     Step("login", "02-login", "docker login with your access token"),
     Step("tag", "03-tag", "docker tag my-flask-app:v1 with your registry and username"),
     Step("push", "04-push", "docker push"),
@@ -520,6 +523,10 @@ def catch_up(lab: Lab, through: str, log: Log = print) -> list[CheckResult]:
         if result.passed:
             continue
         log(f"--- {earlier.check} (lesson {earlier.lesson}): {earlier.does}")
+        if earlier.check == "account":  # a name only the learner may choose
+            log(f"Nobody can sign up for you: {result.hint}")
+            results.append(result)
+            break
         for command, stdin in _commands(lab, earlier.check):
             log(f"$ {command}")
             commands.run(command, log, stdin=stdin, redact=[lab.token], timeout=600)
@@ -547,7 +554,7 @@ def _commands(lab: Lab, check: str) -> list[tuple[str, str | None]]:
         ]
     if check == "run":
         return [(f"docker run -d -p {app_port()}:{APP_PORT} {lab.image()}", None)]
-    return []  # account: Lab.start made it
+    return []  # account: the learner signs up on the hub's page (or the course made it)
 
 
 def login_command(lab: Lab) -> str:

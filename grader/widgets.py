@@ -118,6 +118,13 @@ class CheckButton(_Shown, w.VBox):
 
 
 def _your_lab(lab) -> str:
+    if not lab.username:
+        return (
+            f'<div class="course-your-lab" style="color:#57606a">Registry <code>{lab.registry}'
+            "</code> &middot; username: <b>none yet</b>, you choose it when you sign up on your "
+            f'hub (lesson 01: <a href="{html.escape(lab.hub_page("/signup"))}" target="_blank">'
+            "sign up</a>)</div>"
+        )
     return (
         f'<div class="course-your-lab" style="color:#57606a">Registry <code>{lab.registry}</code>'
         f" &middot; username <code>{html.escape(lab.username)}</code> &middot; access token: "

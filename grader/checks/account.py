@@ -1,4 +1,6 @@
-"""account: the account exists in the classroom registry and its name follows the rules."""
+"""account: the learner has an account on the hub, under a name that follows Docker Hub's rules:
+one they made themselves on the hub's sign-up page (a lesson's lab), or one the course made for
+them (a graded lab, a classroom that names its students)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,25 @@ from ..result import Outcome, failed, passed
 
 
 def check(lab) -> Outcome:
+    if not lab.signed_up():
+        return failed(
+            "Your hub has no account of yours yet: nobody has signed up on it.",
+            f"Open the hub's sign-up page, {lab.hub_page('/signup')}, and create your account: "
+            f"choose your username ({USERNAME_RULE}; it goes into every image name you push), "
+            "give an email address and a password of 9 characters or more.",
+        )
     try:
         validate_username(lab.username)
     except InvalidUsername as error:
         return failed(error.message, error.fix)
+    signed_up = lab.sign_up_record()
+    if signed_up is not None:
+        return passed(
+            f"You signed up as {lab.username!r} on your hub ({signed_up['created_at'][:16]} "
+            f"UTC): the username that goes into every image name you push ({USERNAME_RULE}).",
+            username=lab.username,
+            signed_up=signed_up["created_at"],
+        )
     # A token that works proves the account exists; only a refusal needs the hub's accounts read.
     if not lab.hub.authenticates(lab.username, lab.token):
         if not lab.classroom:

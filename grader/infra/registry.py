@@ -685,6 +685,11 @@ class ClassroomRegistry(DockerContainer):
     def has_account(self, username: str) -> bool:
         return username in self.student_accounts()
 
+    def signed_up_accounts(self) -> list[dict]:
+        """The accounts made on the hub's sign-up page, oldest first: ``username``,
+        ``created_at``."""
+        return self._admin("GET", "/_admin/accounts").get("signed_up", [])
+
     def hub_log(self) -> list[dict]:
         """The hub's own log: one JSON object per token request, sign-in and change."""
         text = self.hub.get_wrapped_container().logs().decode("utf-8", "replace")

@@ -652,7 +652,9 @@ class Handler(BaseHTTPRequestHandler):
     @route("GET", "/_admin/accounts")
     def admin_accounts(self) -> None:
         self.admin()
-        self.send(200, {"accounts": self.hub.store.accounts()})
+        self.send(
+            200, {"accounts": self.hub.store.accounts(), "signed_up": self.hub.store.signed_up()}
+        )
 
     @route("POST", "/_admin/accounts/([^/]+)/access-tokens")
     def admin_token(self, username: str) -> None:
@@ -882,6 +884,42 @@ class Handler(BaseHTTPRequestHandler):
             {"Set-Cookie": f"hub_session={cookie}; Path=/; HttpOnly; SameSite=Lax"},
         )
 
+    @route("GET", "/signup")
+    def signup_page(self) -> None:
+        taken = self.hub.store.signed_up()
+        self.page(pages.signup(owner=taken[0]["username"] if taken else ""))
+
+    @route("POST", "/signup")
+    def signup(self) -> None:
+        """Docker Hub's sign-up (username, email, password). A learner's classroom hub is theirs
+        alone: once someone signed up on it, it sends the next one to sign in instead."""
+        form = self.form()
+        username = form.get("username", "").strip()
+        email = form.get("email", "").strip()
+        taken = self.hub.store.signed_up()
+        try:
+            self.hub.limiter.check("signup:" + self.client)
+            if taken:
+                raise Refused(
+                    409, f"this hub already has its learner's account, {taken[0]['username']}"
+                )
+            self.hub.store.sign_up(username, email, form.get("password", ""))
+        except Refused as refusal:
+            self.hub.limiter.failed("signup:" + self.client)
+            log("sign-up refused", account=username, error=refusal.message)
+            owner = taken[0]["username"] if taken else ""
+            page = pages.signup(refusal.message.capitalize() + ".", username, email, owner)
+            headers = {"Retry-After": refusal.field} if refusal.status == 429 else {}
+            self.send(refusal.status, page, headers)
+            return
+        log("signed up", account=username, via="web")
+        cookie = secrets.token_urlsafe(32)
+        self.hub.web_sessions[cookie] = (username, secrets.token_urlsafe(16))
+        self.redirect(
+            f"/repositories/{username}",
+            {"Set-Cookie": f"hub_session={cookie}; Path=/; HttpOnly; SameSite=Lax"},
+        )
+
     @route("POST", "/logout")
     def logout(self) -> None:
         self.hub.web_sessions.pop(self.cookie(), None)
@@ -1052,7 +1090,10 @@ def main() -> None:
     store = Store(str(DATA / "hub.db"))
     if ADMIN:
         store._run(  # the grader's account: a name and a hash, never a usable password
-            "INSERT OR IGNORE INTO accounts VALUES (?, '', '', 1, ?)", ADMIN, now()
+            "INSERT OR IGNORE INTO accounts (username, salt, password, admin, created_at)"
+            " VALUES (?, '', '', 1, ?)",
+            ADMIN,
+            now(),
         )
     Handler.hub = Hub(store, signer)
     server = ThreadingHTTPServer(("0.0.0.0", PORT), _Handler)

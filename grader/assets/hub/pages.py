@@ -64,7 +64,35 @@ def login(next_path: str = "", message: str = "", username: str = "") -> str:
 <label for="username">Username</label><input id="username" name="username" autocomplete="username" value="{escape(username)}" required>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <p><button type="submit" id="sign-in">Sign in</button></p></form>
-<p class="note">Your lab shows your username and password (<code>lab.password</code>).</p></div>""",
+<p>New here? <a href="/signup" id="to-sign-up">Sign up</a></p>
+<p class="note">A lab the course made an account for shows its password
+(<code>lab.password</code>).</p></div>""",
+    )
+
+
+def signup(message: str = "", username: str = "", email: str = "", owner: str = "") -> str:
+    """Docker Hub's sign-up form: a username (4 to 30 lowercase letters and digits; it will be
+    in every image name you push), an email address and a password (9 characters or more)."""
+    problem = f'<p class="error" data-error>{escape(message)}</p>' if message else ""
+    if owner and not message:
+        problem = (
+            f'<p data-owner="{escape(owner)}">This hub already has its learner\'s account, '
+            f'<b>{escape(owner)}</b>: <a href="/login">sign in</a> instead.</p>'
+        )
+    return _layout(
+        "Sign up",
+        "",
+        f"""<div class="card" style="max-width:28em"><h1>Create your account</h1>{problem}
+<form method="post" action="/signup">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" value="{escape(email)}" required>
+<label for="username">Username</label><input id="username" name="username" autocomplete="username" value="{escape(username)}" required pattern="[a-z0-9]{{4,30}}" title="4 to 30 lowercase letters and digits">
+<p class="note">4 to 30 characters, lowercase letters and digits only. It becomes part of every
+image you push (<code>USERNAME/my-flask-app:v1</code>) and cannot be changed later.</p>
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="9" required>
+<p class="note">At least 9 characters.</p>
+<p><button type="submit" id="sign-up">Sign up</button></p></form>
+<p class="note">Docker Hub then sends an email to verify your address; the classroom hub sends
+none. Already have an account? <a href="/login">Sign in</a></p></div>""",
     )
 
 

@@ -29,6 +29,7 @@ DELETE = {"repo:admin"}
 PRIVATE_LIMIT = 1
 """Private repositories a free personal account may have (Docker Hub's Personal plan)."""
 USERNAME = re.compile(r"^[a-z0-9]{4,30}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 _PBKDF2_ROUNDS = 20_000
@@ -36,7 +37,8 @@ _PBKDF2_ROUNDS = 20_000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
     username TEXT PRIMARY KEY, salt TEXT NOT NULL, password TEXT NOT NULL,
-    admin INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);
+    admin INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,
+    email TEXT NOT NULL DEFAULT '', signed_up INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS tokens (
     uuid TEXT PRIMARY KEY, username TEXT NOT NULL, label TEXT NOT NULL, scope TEXT NOT NULL,
     hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, expires_at TEXT,
@@ -167,6 +169,10 @@ class Store:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.executescript(SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(accounts)")}
+        for column in ("email TEXT NOT NULL DEFAULT ''", "signed_up INTEGER NOT NULL DEFAULT 0"):
+            if column.split()[0] not in columns:  # a hub's database from before sign-up pages
+                self._db.execute(f"ALTER TABLE accounts ADD COLUMN {column}")
         self._lock = threading.Lock()
 
     def _run(self, sql: str, *args) -> list[sqlite3.Row]:
@@ -182,15 +188,44 @@ class Store:
             raise Refused(400, "a password has at least 9 characters", "password")
         salt = secrets.token_hex(8)
         self._run(
-            "INSERT INTO accounts VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET"
+            "INSERT INTO accounts (username, salt, password, admin, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET"
             " salt = excluded.salt, password = excluded.password",
             username, salt, _pbkdf2(password, salt), int(admin), now(),
+        )  # fmt: skip
+
+    def sign_up(self, username: str, email: str, password: str) -> None:
+        """A new account made by its owner on the sign-up page (never replaces one)."""
+        if not USERNAME.match(username):
+            raise Refused(
+                400,
+                "a username has 4 to 30 characters, lowercase letters and digits only",
+                "username",
+            )
+        if not EMAIL.match(email) or len(email) > 254:
+            raise Refused(400, "enter a valid email address", "email")
+        if len(password) < 9:
+            raise Refused(400, "a password has at least 9 characters", "password")
+        if self.has_account(username):
+            raise Refused(409, f"the username {username} is taken: choose another", "username")
+        salt = secrets.token_hex(8)
+        self._run(
+            "INSERT INTO accounts (username, salt, password, admin, created_at, email, signed_up)"
+            " VALUES (?, ?, ?, 0, ?, ?, 1)",
+            username, salt, _pbkdf2(password, salt), now(), email,
         )  # fmt: skip
 
     def accounts(self) -> list[str]:
         return [
             row["username"] for row in self._run("SELECT username FROM accounts WHERE admin = 0")
         ]
+
+    def signed_up(self) -> list[dict]:
+        """The accounts made on the sign-up page, oldest first (never their secrets)."""
+        rows = self._run(
+            "SELECT username, created_at FROM accounts WHERE signed_up = 1 ORDER BY created_at"
+        )
+        return [{"username": r["username"], "created_at": r["created_at"]} for r in rows]
 
     def is_admin(self, username: str) -> bool:
         rows = self._run("SELECT admin FROM accounts WHERE username = ?", username)
