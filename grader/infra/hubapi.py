@@ -17,10 +17,10 @@ DOCKER_HUB_REALM = "https://auth.docker.io/token"
 DOCKER_HUB_SERVICE = "registry.docker.io"
 WRITE_SCOPES = ("repo:write", "repo:admin")
 PERMISSION_LABELS = {
-    "repo:public_read": "Public Repo Read-only",
-    "repo:read": "Read-only",
-    "repo:write": "Read & Write",
-    "repo:admin": "Read, Write, Delete",
+    "repo:public_read": "Repo Public Read-only",
+    "repo:read": "Repo Read-only",
+    "repo:write": "Repo Read & Write",
+    "repo:admin": "Repo Read, Write, Delete",
 }
 """Docker Hub's access-token permissions, as its settings page names them."""
 

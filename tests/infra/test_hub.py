@@ -292,6 +292,39 @@ def test_the_tags_api_has_docker_hubs_shape(lab, tiny):
     assert elsewhere.tags(lab.username, "my-flask-app")[0]["digest"] == digest
 
 
+def test_the_token_form_offers_docker_hubs_expirations_and_permissions(lab):
+    """Docker's documentation: None (the default), 30 days, 90 days, or Custom (a date and hour
+    up to a year ahead); the permissions by their current names."""
+    browser = requests.Session()
+    base = lab.hub_url
+    browser.post(
+        base + "/login", data={"username": lab.username, "password": lab.password}, timeout=5
+    )
+    form = browser.get(base + "/settings/personal-access-tokens/new", timeout=5).text
+    expirations = re.findall(r'<option value="(\w+)"( selected)?>([^<]+)</option>', form)
+    assert [(v, label) for v, _, label in expirations][:4] == [
+        ("none", "None"), ("30", "30 days"), ("90", "90 days"), ("custom", "Custom"),
+    ]  # fmt: skip
+    assert expirations[0][1] == " selected"  # None is the default
+    for label in ("Repo Public Read-only", "Repo Read-only", "Repo Read &amp; Write",
+                  "Repo Read, Write, Delete"):  # fmt: skip
+        assert f">{label}</option>" in form, label
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+
+    def generate(**fields):
+        data = {"csrf": csrf, "description": "expiry", "permission": "repo:read", **fields}
+        return browser.post(base + "/settings/personal-access-tokens", data=data, timeout=5)
+
+    assert generate(expiration="60").status_code == 400  # not one of Docker Hub's
+    soon = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 3 * 86400))
+    made = generate(expiration="custom", custom_expiration=soon)
+    assert made.status_code == 201 and f"Expires: {soon}:00Z" in made.text
+    later = time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() + 400 * 86400))
+    for wrong in (later, "2001-01-01T00:00", "tomorrow", ""):
+        refused = generate(expiration="custom", custom_expiration=wrong)
+        assert refused.status_code == 400 and "custom expiration" in refused.text, wrong
+
+
 def test_the_pages_sign_in_generate_a_token_once_and_guard_their_forms(lab):
     browser = requests.Session()
     base = lab.hub_url
@@ -318,7 +351,8 @@ def test_the_pages_sign_in_generate_a_token_once_and_guard_their_forms(lab):
     secret = re.search(r"data-token>(dckr_pat_[^<]+)<", made.text).group(1)
     assert len(lab.hub_api.access_tokens(signed_in(lab))) == count + 1
     listing = browser.get(base + "/settings/personal-access-tokens", timeout=5).text
-    assert "my laptop" in listing and secret not in listing and "Read &amp; Write" in listing
+    assert "my laptop" in listing and secret not in listing and "Repo Read &amp; Write" in listing
+    assert "docker login" in made.text and "password prompt" in made.text  # Docker Hub's steps
     lab.save_token(secret)
     assert lab.token_file.read_text() == secret
     with pytest.raises(InvalidInput):

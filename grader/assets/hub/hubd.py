@@ -1001,8 +1001,10 @@ class Handler(BaseHTTPRequestHandler):
         days = form.get("expiration", "")
         expires_at = None
         try:
-            if days not in ("", "none"):
-                if not days.isdigit() or not 1 <= int(days) <= 365:
+            if days == "custom":
+                expires_at = _custom_expiry(form.get("custom_expiration", ""))
+            elif days not in ("", "none"):
+                if days not in ("30", "90"):
                     raise Refused(400, "Choose an expiration from the list.")
                 expires_at = _in_days(int(days))
             token, secret = self.hub.store.create_token(
@@ -1064,6 +1066,17 @@ def _paging(query: dict) -> tuple[int, int]:
     if page < 1 or not 1 <= size <= 100:
         raise Refused(400, "page starts at 1; page_size is 1 to 100")
     return page, size
+
+
+def _custom_expiry(text: str) -> str:
+    """Docker Hub's Custom expiry: a date and hour (UTC here) from now to a year ahead."""
+    when = parse_time(text.strip() + (":00Z" if len(text.strip()) == 16 else ""))
+    if when is None:
+        raise Refused(400, "Give the custom expiration as a date and an hour.")
+    moment, start = when.timestamp(), parse_time(now()).timestamp()  # type: ignore[union-attr]
+    if not start < moment <= start + 366 * 86400:
+        raise Refused(400, "A custom expiration is a date and hour within the coming year.")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
 
 
 def _in_days(days: int) -> str:

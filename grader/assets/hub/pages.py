@@ -218,16 +218,16 @@ def new_token(user: str, csrf: str, message: str = "", form: dict | None = None)
     form = form or {}
     problem = f'<p class="error" data-error>{escape(message)}</p>' if message else ""
     options = "".join(
-        f'<option value="{scope}"{" selected" if form.get("permission", "repo:public_read") == scope else ""}>{label}</option>'
+        f'<option value="{scope}"{" selected" if form.get("permission", "repo:public_read") == scope else ""}>{escape(label)}</option>'
         for scope, label in PERMISSIONS.items()
     )
     expiries = "".join(
-        f'<option value="{value}"{" selected" if form.get("expiration", "30") == value else ""}>{label}</option>'
+        f'<option value="{value}"{" selected" if form.get("expiration", "none") == value else ""}>{label}</option>'
         for value, label in (
             ("none", "None"),
             ("30", "30 days"),
-            ("60", "60 days"),
             ("90", "90 days"),
+            ("custom", "Custom"),
         )
     )
     return _layout(
@@ -238,9 +238,11 @@ def new_token(user: str, csrf: str, message: str = "", form: dict | None = None)
 <label for="description">Access token description</label>
 <input id="description" name="description" maxlength="100" value="{escape(form.get("description", ""))}" required>
 <label for="expiration">Expiration date</label><select id="expiration" name="expiration">{expiries}</select>
+<label for="custom-expiration">Custom: the date and hour it expires (UTC, within a year)</label>
+<input id="custom-expiration" name="custom_expiration" type="datetime-local" value="{escape(form.get("custom_expiration", ""))}">
 <label for="permission">Access permissions</label><select id="permission" name="permission">{options}</select>
-<p class="note">Public Repo Read-only: pull public repositories. Read-only: pull yours too, private
-ones included. Read &amp; Write: also push. Read, Write, Delete: also delete.</p>
+<p class="note">Repo Public Read-only: pull public repositories. Repo Read-only: pull yours too,
+private ones included. Repo Read &amp; Write: also push. Repo Read, Write, Delete: also delete.</p>
 <p><button type="submit" id="create">Generate</button></p></form></div>""",
     )
 
@@ -257,7 +259,9 @@ Please be sure to save it now.</b></p>
 <b data-permission="{escape(token.scope)}">{escape(PERMISSIONS[token.scope])}</b> ·
 Expires: {escape(token.expires_at or "never")}</p>
 <p class="token mono" data-token>{escape(secret)}</p>
-<p>To use it from a notebook: save it in your lab (<code>lab.save_token()</code> asks for it), then
-<pre class="mono">!docker login {escape(registry)} -u {escape(user)} --password-stdin &lt; {{lab.token_file}}</pre></p>
+<p>To use the access token from your Docker CLI client:</p>
+<ol><li>Run <code class="mono">docker login {escape(registry)} -u {escape(user)}</code></li>
+<li>At the password prompt, enter the personal access token.</li></ol>
+<p class="note">A notebook cell has no password prompt: lesson 02 shows what to do there.</p>
 <p><a href="/settings/personal-access-tokens">Back to access tokens</a></p></div>""",
     )

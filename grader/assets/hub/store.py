@@ -17,10 +17,10 @@ import uuid
 from dataclasses import dataclass
 
 PERMISSIONS = {
-    "repo:public_read": "Public Repo Read-only",
-    "repo:read": "Read-only",
-    "repo:write": "Read & Write",
-    "repo:admin": "Read, Write, Delete",
+    "repo:public_read": "Repo Public Read-only",
+    "repo:read": "Repo Read-only",
+    "repo:write": "Repo Read & Write",
+    "repo:admin": "Repo Read, Write, Delete",
 }
 """Docker Hub's access-token permissions: API scope -> the label its settings page shows."""
 PULL_OWN = {"repo:read", "repo:write", "repo:admin"}
