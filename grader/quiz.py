@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .facts import fact
+
 
 @dataclass(frozen=True)
 class Question:
@@ -73,16 +75,14 @@ QUESTIONS: tuple[Question, ...] = (
         "Layers are stored by digest: a layer the registry already holds is not uploaded again.",
     ),
     Question(
-        "Why avoid `latest` in production?",
+        "Your repository has v1.0.0 and latest. You push v1.1.0. What does latest name now?",
         (
-            "It moves with every push, so nobody can tell which version runs or roll back to it",
-            "Registries delete it after a week",
-            "It is slower to pull",
+            "v1.1.0: latest always follows the newest push",
+            "The same image as before: only a push under the name latest moves it",
+            "Nothing: pushing a version deletes latest",
         ),
-        0,
-        "Version tags (v1.0.0, v1.1.0) name one release each, by agreement (a push can still "
-        "move any tag; only a digest names one image forever): deploy one, and roll back by "
-        "running the previous tag.",
+        1,
+        fact("latest") + " " + fact("latest-production"),
     ),
     Question(
         "Who can pull from a private repository?",
@@ -92,8 +92,8 @@ QUESTIONS: tuple[Question, ...] = (
             "Nobody: private repositories are for pushing only",
         ),
         1,
-        "A private repository refuses anonymous pulls, like the classroom registry: log out and a "
-        "pull fails with 'no basic auth credentials'.",
+        "A private repository refuses anonymous pulls, on Docker Hub as in the classroom: log "
+        "out and a pull fails. " + fact("private-pull"),
     ),
 )
 

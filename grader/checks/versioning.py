@@ -3,6 +3,7 @@ same digest, and no latest."""
 
 from __future__ import annotations
 
+from ..facts import fact
 from ..names import is_semver_tag, semver_key
 from ..result import Outcome, failed, passed, shell
 from .evidence import target
@@ -24,8 +25,8 @@ def check(lab, repository: str = "my-flask-app") -> Outcome:
     listing = ", ".join(f"{t} ({d[7:19]})" for t, d in sorted(digests.items()))
     if "latest" in digests:
         return failed(
-            f"{want.path} has a 'latest' tag ({listing}). 'latest' moves with every push, so "
-            "nobody can tell which version runs.",
+            f"{want.path} has a 'latest' tag ({listing}): a push that named no tag made it. "
+            + fact("latest-production"),
             "Publish version tags only. A registry keeps what was pushed: start a fresh lab "
             "and push v1, v1.0.0 and v1.1.0 without latest.",
             tags=sorted(digests),
