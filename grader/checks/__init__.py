@@ -12,7 +12,21 @@ from dataclasses import dataclass
 
 from ..errors import UnknownCheck
 from ..result import Outcome
-from . import account, login, pull, push, rollback, run, tag, token, verify, versioning, visibility
+from . import (
+    account,
+    digest,
+    login,
+    platforms,
+    pull,
+    push,
+    rollback,
+    run,
+    tag,
+    token,
+    verify,
+    versioning,
+    visibility,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,8 @@ CHECKS: tuple[Check, ...] = (
     Check("pull", "Pull the image back", 2, pull.check),
     Check("run", "Run the pulled image", 2, run.check),
     Check("versioning", "Version with real tags", 2, versioning.check),
+    Check("digest", "Pull a release by its digest", 1, digest.check),
+    Check("platforms", "Publish one image for two platforms", 2, platforms.check),
     Check("rollback", "Roll back to the previous version", 2, rollback.check),
     Check("token", "Log in with a token you generated", 1, token.check, hub=True),
     Check("visibility", "Choose public or private", 1, visibility.check, hub=True),
