@@ -163,9 +163,31 @@ TEXTS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         CONTAINERD: (
             "The engine says `pull access denied for …, repository does not exist or may "
             "require 'docker login'`: the hub gave your anonymous client a token without pull "
-            "access, and the registry refused it (Docker Hub adds `denied: requested access to "
-            "the resource is denied`). " + _CONTAINERD_NOTE,
+            "access, and the registry refused it. On the classic image store, docker adds "
+            "`denied: requested access to the resource is denied`. " + _CONTAINERD_NOTE,
             ("pull access denied", "may require 'docker login'"),
+        ),
+    },
+    "multi-platform": {
+        CLASSIC: (
+            "On your engine, one command cannot build both: `docker buildx build --platform "
+            "linux/amd64,linux/arm64 …` stops with `ERROR: Multi-platform build is not supported "
+            "for the docker driver. Switch to a different driver, or turn on the containerd "
+            "image store, and try again.` The classic image store keeps one image per name, "
+            "and one platform per image. So build each platform under a tag of its own, "
+            "pushing it (`--push`), then join them in the registry under one name: `docker "
+            "buildx imagetools create -t NAME IMAGE IMAGE` writes the index there. "
+            + _CLASSIC_NOTE,
+            (),
+        ),
+        CONTAINERD: (
+            "Your engine can build both at once: `docker buildx build --platform "
+            "linux/amd64,linux/arm64 -t NAME --push FOLDER` builds each platform and pushes one "
+            "index that names both. (On the classic image store, the engine of Docker Engine up "
+            "to 28, it cannot: there, each platform is pushed under a tag of its own and "
+            "`docker buildx imagetools create -t NAME IMAGE IMAGE` joins them. That way works "
+            "here too.) " + _CONTAINERD_NOTE,
+            (),
         ),
     },
     "missing-tag": {

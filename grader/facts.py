@@ -173,8 +173,9 @@ FACTS: dict[str, Fact] = {
         ),
         _fact(
             "token-expiry",
-            "An expiry: **None** (the default: it never expires), **30 days**, **90 days**, or "
-            "**Custom** (a date and hour up to a year ahead).",
+            "A token expires after the time chosen when it is generated: **None** (the default: "
+            "it never expires), **30 days**, **90 days**, or **Custom** (a date and hour up to a "
+            "year ahead).",
             _PATS,
         ),
         _fact(

@@ -32,9 +32,11 @@ LESSONS: tuple[tuple[str, str], ...] = (
     ("04-push", "Push"),
     ("05-verify", "Verify"),
     ("06-pull-and-run", "Pull and run"),
-    ("07-versions", "Versions and rollback"),
-    ("08-public-private", "Public and private"),
-    ("09-review", "Review"),
+    ("07-versions", "Versions"),
+    ("08-rollback", "Rollback"),
+    ("09-platforms", "Platforms"),
+    ("10-public-private", "Public and private"),
+    ("11-review", "Review"),
 )
 """Every lesson notebook, in order, with its title."""
 
@@ -45,8 +47,10 @@ BUILDS_ON: dict[str, str] = {
     "05-verify": "push",
     "06-pull-and-run": "push",
     "07-versions": "push",
-    "08-public-private": "push",
-    "09-review": "login",
+    "08-rollback": "push",
+    "09-platforms": "login",
+    "10-public-private": "push",
+    "11-review": "login",
 }
 """The last step each lesson needs done (lessons not named need nothing)."""
 
@@ -130,6 +134,14 @@ def steps_through(check: str) -> list[Step]:
 
 
 @dataclass(frozen=True)
+class Var:
+    """An answer a check takes from the learner's own notebook: the value their code gave the
+    name (read when the check runs; missing: None)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Task:
     """A do-it step: the learner writes the command in the cell above it. ``answer`` is what to
     write there, in the course's one form (``!docker …`` with ``{lab.…}`` values), runnable as
@@ -144,11 +156,20 @@ class Task:
     """The command's shape: placeholders in capitals, to fill in (not runnable as it is)."""
     answer: str
     answers: tuple[tuple[str, object], ...] = ()
-    """What the check takes besides the lab, e.g. ``(("tag", "v2.0.0"),)``."""
+    """What the check takes besides the lab, e.g. ``(("tag", "v2.0.0"),)``; a :class:`Var` is
+    read from the learner's notebook."""
+    web: bool = False
+    """Done on the hub's pages, not in a cell (signing up): the lesson has no empty cell for it."""
 
     @property
     def hints(self) -> tuple[str, str, str]:
         return (self.nudge, self.shape, self.answer)
+
+    def check_answers(self, names: dict | None = None) -> dict:
+        """What the check takes now: :class:`Var` answers read from ``names`` (the learner's
+        notebook)."""
+        names = names or {}
+        return {k: names.get(v.name) if isinstance(v, Var) else v for k, v in self.answers}
 
 
 _LOGIN = "!docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}"
@@ -177,6 +198,18 @@ def _visibility_answer(private: bool) -> str:
 
 TASKS: tuple[Task, ...] = (
     Task(
+        "signup", "01-account",
+        "Create your account on your hub's sign-up page (the link above): your username, an "
+        "email address and a password.",
+        "account",
+        "The username is yours to choose, once: 4 to 30 characters, lowercase letters and digits "
+        "only. It will be in the name of every image you push.",
+        "On the sign-up page: Email, Username, Password (9 characters or more), then Sign up.",
+        "On the sign-up page: a username such as ada2024, your email, a password of 9 "
+        "characters or more; Sign up. Then press Check.",
+        web=True,
+    ),
+    Task(
         "login", "02-login",
         "Generate a Read & Write access token on your hub, keep it in your lab "
         "(lab.save_token()), then log in to your registry with it on standard input.",
@@ -203,6 +236,20 @@ TASKS: tuple[Task, ...] = (
         "docker push takes the image's full name: the name itself says where it goes.",
         "!docker push REGISTRY/USERNAME/my-flask-app:v1",
         "!docker push {lab.image()}",
+    ),
+    Task(
+        "api-verify", "05-verify",
+        "Read v1's digest and compressed size with Docker Hub's API, in code, into DIGEST and "
+        "SIZE: what a script or a graded lab does instead of reading the page.",
+        "verify",
+        "GET /v2/namespaces/USERNAME/repositories/REPOSITORY/tags lists each tag with its "
+        "digest and full_size: lab.hub_api.tags(USERNAME, REPOSITORY, lab.hub_access()) asks "
+        "it.",
+        "tags = lab.hub_api.tags(USERNAME, REPOSITORY, lab.hub_access())\n"
+        "DIGEST, SIZE = ... the v1 entry's digest and full_size ...",
+        "tags = lab.hub_api.tags(lab.username, \"my-flask-app\", lab.hub_access())\n"
+        "DIGEST, SIZE = next((t[\"digest\"], t[\"full_size\"]) for t in tags if t[\"name\"] == \"v1\")",
+        (("digest", Var("DIGEST")), ("size", Var("SIZE"))),
     ),
     Task(
         "pull", "06-pull-and-run",
@@ -260,7 +307,16 @@ TASKS: tuple[Task, ...] = (
         "!docker tag my-flask-app:v1 {lab.image('v1.0.0')}\n!docker push {lab.image('v1.0.0')}",
     ),
     Task(
-        "deploy", "07-versions",
+        "pin", "07-versions",
+        "Pull your first release by its digest: the one name that never moves.",
+        "digest",
+        "NAME@sha256:… replaces the tag with the digest. v1.0.0's is in `docker images "
+        "--digests`, on the hub's Tags page, and in the line its push printed.",
+        "!docker pull REGISTRY/USERNAME/my-flask-app@sha256:DIGEST",
+        "!docker pull {lab.pinned('v1.0.0')}",
+    ),
+    Task(
+        "deploy", "08-rollback",
         "Deploy v1.1.0: run it in the background on `port`, and keep what docker run prints (the "
         "container's ID) in a variable named `deployed`.",
         "run",
@@ -271,7 +327,7 @@ TASKS: tuple[Task, ...] = (
         (("tag", "v1.1.0"),),
     ),
     Task(
-        "rollback", "07-versions",
+        "rollback", "08-rollback",
         "v1.1.0 has a bug: roll back. Remove the v1.1.0 container and run v1.0.0 in its place, on "
         "the same port.",
         "rollback",
@@ -282,7 +338,28 @@ TASKS: tuple[Task, ...] = (
         "!docker rm -f {deployed[-1]}\n!docker run -d -p {port}:5000 {lab.image('v1.0.0')}",
     ),
     Task(
-        "private", "08-public-private",
+        "platforms", "09-platforms",
+        "Publish REGISTRY/USERNAME/hello:v1 as one name for two images, one for linux/amd64 and "
+        "one for linux/arm64, built from the folder `hello`.",
+        "platforms",
+        "docker buildx build --platform builds for the platforms you name. Where the engine "
+        "cannot hold two platforms under one name (see above), build and push each one under "
+        "a tag of its own, then join them: docker buildx imagetools create -t NAME IMAGE IMAGE.",
+        "!docker buildx build --platform linux/amd64 -t REGISTRY/USERNAME/hello:amd64 --push "
+        "FOLDER\n"
+        "!docker buildx build --platform linux/arm64 -t REGISTRY/USERNAME/hello:arm64 --push "
+        "FOLDER\n"
+        "!docker buildx imagetools create -t REGISTRY/USERNAME/hello:v1 "
+        "REGISTRY/USERNAME/hello:amd64 REGISTRY/USERNAME/hello:arm64",
+        "!docker buildx build --platform linux/amd64 -t {lab.image('amd64', 'hello')} --push "
+        "{hello}\n"
+        "!docker buildx build --platform linux/arm64 -t {lab.image('arm64', 'hello')} --push "
+        "{hello}\n"
+        "!docker buildx imagetools create -t {lab.image('v1', 'hello')} "
+        "{lab.image('amd64', 'hello')} {lab.image('arm64', 'hello')}",
+    ),
+    Task(
+        "private", "10-public-private",
         "Make your repository private on its hub page (Settings → Make private). Then, still "
         "logged out, pull it again.",
         "visibility",
@@ -293,7 +370,7 @@ TASKS: tuple[Task, ...] = (
         (("private", True),),
     ),
     Task(
-        "public", "08-public-private",
+        "public", "10-public-private",
         "Make it public again, and pull it once more, still logged out.",
         "visibility",
         "The same Settings box now offers Make public.",
@@ -302,12 +379,12 @@ TASKS: tuple[Task, ...] = (
         (("private", False),),
     ),
     Task(
-        "login-again", "08-public-private",
+        "login-again", "10-public-private",
         "Log in to your registry again, with your access token on standard input.",
         "login", _LOGIN_NUDGE, _LOGIN_SHAPE, _LOGIN,
     ),
     Task(
-        "build-2.0.0", "09-review",
+        "build-2.0.0", "11-review",
         "Build your changed copy (`app`) as my-flask-app:v2.0.0 and tag it for your registry.",
         "tag",
         "The build takes --build-arg BASE_IMAGE={lab.images.base} --build-arg "
@@ -321,14 +398,14 @@ TASKS: tuple[Task, ...] = (
         (("tag", "v2.0.0"),),
     ),
     Task(
-        "push-2.0.0", "09-review", "Push v2.0.0.", "push",
+        "push-2.0.0", "11-review", "Push v2.0.0.", "push",
         "As in lesson 04, with the new tag.",
         "!docker push REGISTRY/USERNAME/my-flask-app:v2.0.0",
         "!docker push {lab.image('v2.0.0')}",
         (("tag", "v2.0.0"),),
     ),
     Task(
-        "pull-2.0.0", "09-review",
+        "pull-2.0.0", "11-review",
         "Remove every local name of v2.0.0, then pull it back.", "pull",
         "As in lesson 06: both my-flask-app:v2.0.0 and the registry's name point at it.",
         "!docker rmi REGISTRY_NAME my-flask-app:v2.0.0\n!docker pull REGISTRY_NAME",
@@ -336,7 +413,7 @@ TASKS: tuple[Task, ...] = (
         (("tag", "v2.0.0"),),
     ),
     Task(
-        "run-2.0.0", "09-review",
+        "run-2.0.0", "11-review",
         "Run v2.0.0 in the background, by its registry name, on `port`.", "run",
         "As in lesson 06.",
         "!docker run -d -p HOST_PORT:5000 REGISTRY/USERNAME/my-flask-app:v2.0.0",
@@ -376,6 +453,12 @@ class Moment:
     why: str
     before: Callable[[Lab], dict] = lambda lab: {}
     unshown: str = ""
+    stdin: Callable[[Lab, dict], list[str | None]] = lambda lab, before: []
+    """What each command gets on standard input (a token for ``--password-stdin``), by position;
+    given what :attr:`before` read. Never shown: it is redacted from the output."""
+    after: Callable[[Lab, dict], None] = lambda lab, before: None
+    """Put back what the commands changed that is not the lesson's point (runs even when a
+    command failed)."""
 
 
 def _failed_last(results) -> bool:
@@ -396,7 +479,80 @@ def _moved(lab: Lab, results, before: dict) -> int | None:
     return 1 if after and after != before.get("digest") else 2
 
 
+def _failed_saying(results, *texts: str) -> bool:
+    return _failed_last(results) and any(t in results[-1].output for t in texts)
+
+
+def _read_only_login(lab: Lab) -> dict:
+    """A Read-only token the course makes on the learner's account, for the prediction."""
+    return {"secret": lab._registry.course_token(lab.username, READ_ONLY_LABEL, "repo:read")}
+
+
+READ_ONLY_LABEL = "read-only, made for lesson 04's prediction"
+
+
+def _login_again(lab: Lab, before: dict) -> None:
+    """Back to the learner's own token, as the learner logged in before the prediction."""
+    if lab.token:
+        commands.run(login_command(lab), stdin=lab.token, redact=[lab.token], timeout=60)
+
+
+def _running_port(lab: Lab) -> int | None:
+    """The host port of a running container of the learner's pulled image (lesson 06's run)."""
+    image = lab.engine.image(lab.image())
+    for container in lab.engine.containers():
+        if image is not None and container.image_id == image.id and container.running:
+            for port in container.ports.get(APP_PORT, []):
+                return int(port)
+    return None
+
+
+def _other_platform(lab: Lab) -> str:
+    """The platform of the two that this engine's machine is not (arm64 on an amd64 machine)."""
+    return "linux/amd64" if lab.engine.platform.endswith("arm64") else "linux/arm64"
+
+
+SECOND_COPY = "my-flask-app-second-copy"
+"""The name of the container lesson 06's prediction tries to start (removed after)."""
+
+
 MOMENTS: tuple[Moment, ...] = (
+    Moment(
+        "interactive-login", "02-login",
+        "In this notebook you run docker login REGISTRY -u USERNAME, with no --password-stdin. "
+        "What happens?",
+        (
+            "It asks for your password, as it does in a terminal.",
+            "It fails at once: a notebook cell cannot answer docker's password prompt.",
+            "It logs you in with the token your lab keeps.",
+        ),
+        1,
+        lambda lab: [f"docker login {lab.registry} -u {lab.username}"],
+        lambda lab, results, before: (
+            1 if _failed_saying(results, "non TTY", "TTY") else 2 if not _failed_last(results) else 0
+        ),
+        "docker login -u asks for the password on the terminal, and a notebook's ! command has "
+        "none (Cannot perform an interactive login from a non TTY device): nothing is stored. In "
+        "a notebook, a script or CI, the secret goes on standard input, --password-stdin, read "
+        "from a file only you can read.",
+    ),
+    Moment(
+        "capitals", "03-tag",
+        "You tag your image with capitals in its name: REGISTRY/USERNAME/My-Flask-App:v1. What "
+        "happens?",
+        (
+            "It works: registries ignore case.",
+            "It is refused: an image name must be lowercase.",
+            "It works, and docker lowercases the name for you.",
+        ),
+        1,
+        lambda lab: [f"docker tag {lab.source()} {lab.registry}/{lab.username}/My-Flask-App:v1"],
+        lambda lab, results, before: 1 if _failed_last(results) else 0,
+        "A repository's name (and your username in it) is lowercase letters, digits and a few "
+        "separators; only the registry's host and the tag may hold capitals. docker refuses the "
+        "name before it does anything: invalid reference format: repository name must be "
+        "lowercase.",
+    ),
     Moment(
         "short-name", "04-push",
         "You push the image by its short name: docker push my-flask-app:v1. What happens?",
@@ -413,6 +569,43 @@ MOMENTS: tuple[Moment, ...] = (
         "to. Docker Hub answers: denied: requested access to the resource is denied. Here, with "
         "no Docker Hub in reach, the push stops sooner, at the connection. Either way nothing "
         "reaches your registry: the name must say REGISTRY/USERNAME.",
+    ),
+    Moment(
+        "push-untagged", "04-push",
+        "You push a version you never tagged: docker push REGISTRY/USERNAME/my-flask-app:v9. "
+        "What happens?",
+        (
+            "It pushes my-flask-app:v1 under the tag v9.",
+            "It is refused: your engine has no image by that name to send.",
+            "The registry creates an empty v9 tag.",
+        ),
+        1,
+        lambda lab: [f"docker push {lab.image('v9')}"],
+        lambda lab, results, before: 1 if _failed_last(results) else 0,
+        "docker push sends an image your engine has under exactly that name, and nothing else: "
+        "tag first (docker tag SOURCE TARGET), then push the name you gave it.",
+    ),
+    Moment(
+        "read-only-push", "04-push",
+        "You log in with a Read-only access token (one that may pull your private repositories) "
+        "and push your image again. What happens?",
+        (
+            "It works: any token of yours may push.",
+            "It is refused: the token's permission does not allow a push.",
+            "It works, but the hub marks the tag read-only.",
+        ),
+        1,
+        lambda lab: [login_command(lab), f"docker push {lab.image()}"],
+        lambda lab, results, before: (
+            1 if _failed_saying(results, "insufficient scopes", "401 Unauthorized") else 0
+        ),
+        "A personal access token carries one permission, and the hub checks it on every request: "
+        "Read-only may pull, never push (Docker Hub answers: access token has insufficient "
+        "scopes). Give a server that only pulls a Read-only token, and CI that pushes a Read & "
+        "Write one. (The prediction logged you in again with your own token afterwards.)",
+        before=_read_only_login,
+        stdin=lambda lab, before: [before["secret"], None],
+        after=_login_again,
     ),
     Moment(
         "pull-unchanged", "06-pull-and-run",
@@ -433,6 +626,34 @@ MOMENTS: tuple[Moment, ...] = (
         "docker pull first asks the registry for the tag's digest; if the engine already has "
         "that image, it downloads nothing (Status: Image is up to date). To see a real download "
         "from 'another machine', the local copy must go first.",
+    ),
+    Moment(
+        "port-taken", "06-pull-and-run",
+        "Your app runs, published on a port of your machine. You start a second copy with the same "
+        "-p HOST:5000. What happens?",
+        (
+            "Both containers share the port.",
+            "The second one is refused: that host port is already taken.",
+            "Docker moves the second one to the next free port.",
+        ),
+        1,
+        lambda lab: [
+            f"docker run -d --name {SECOND_COPY} -p {port}:{APP_PORT} {lab.image()}"
+            for port in [_running_port(lab)]
+            if port is not None
+        ],
+        lambda lab, results, before: (
+            None if before.get("port") is None
+            else 1 if _failed_saying(results, "already allocated", "address already in use")
+            else 0
+        ),
+        "One host port, one listener: -p HOST:CONTAINER publishes the container's port on that "
+        "port of your machine, and a second container cannot have it too (docker creates the "
+        "container, then fails to start it: port is already allocated). Give each copy its own "
+        "host port, -p 5001:5000, or stop the first one.",
+        before=lambda lab: {"port": _running_port(lab)},
+        unshown="Run your container first (the task above): nothing holds a port yet.",
+        after=lambda lab, before: lab.engine.remove_container(SECOND_COPY),
     ),
     Moment(
         "no-latest", "07-versions",
@@ -472,7 +693,32 @@ MOMENTS: tuple[Moment, ...] = (
         unshown="Build and push v1.1.0 first (the task above): there is no my-flask-app:v1.1.0.",
     ),
     Moment(
-        "logged-out", "08-public-private",
+        "other-platform", "09-platforms",
+        "Your machine is linux/amd64 (most PCs and servers). You run the linux/arm64 image of "
+        "hello:v1, as a server would run an image built on an Apple-silicon Mac: docker run "
+        "--platform linux/arm64 … What happens?",
+        (
+            "It prints its greeting, like the amd64 one.",
+            "It fails: exec format error, this CPU cannot run an arm64 program.",
+            "docker runs the amd64 image instead, which fits this machine.",
+        ),
+        1,
+        lambda lab: [f"docker run --rm --platform {_other_platform(lab)} {lab.image('v1', 'hello')}"],
+        lambda lab, results, before: (
+            None if not results
+            else 1 if _failed_saying(results, "exec format error")
+            else 2 if f"Hello from {lab.engine.platform}" in results[-1].output
+            else 0
+        ),
+        "An executable is machine code for one CPU architecture. Without an emulator (Docker "
+        "Desktop has QEMU built in; a plain Linux server usually has none), the kernel refuses "
+        "the other architecture's program: exec format error, the image was built for the "
+        "wrong platform. Build for the platform that will run it (--platform linux/amd64), or "
+        "publish both under one name, as you did, and let each pull pick its own.",
+        after=lambda lab, before: lab.engine.remove_image(lab.image("v1", "hello")),
+    ),
+    Moment(
+        "logged-out", "10-public-private",
         "A first push made your repository public. You log out of your registry, then pull "
         "your own image. What happens?",
         (
@@ -665,6 +911,17 @@ def page(lab: Lab, host_port: int, path: str = "/", wait: float = 10.0) -> str |
         if time.monotonic() > deadline:
             return None
         time.sleep(0.2)
+
+
+def platform_folder(lab: Lab, name: str = "hello") -> Path:
+    """The build context of a two-platform image (a Dockerfile ``FROM scratch`` and a tiny
+    program for linux/amd64 and one for linux/arm64), in your lab's folder. A fresh copy each
+    time."""
+    from . import platformapp
+
+    folder = learner_dir(lab.username or "_signing-up") / "apps" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    return platformapp.write_folder(folder)
 
 
 def app_folder(lab: Lab, name: str) -> Path:

@@ -133,40 +133,32 @@ def _your_lab(lab) -> str:
     )
 
 
-def _ran_code_just_before() -> bool:
-    """Whether the cell this kernel ran just before the current one held code (not only
-    comments): the learner's own cell above a step, typed and run."""
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    inputs = shell.user_ns.get("In", []) if shell is not None else []
-    if len(inputs) < 2:
-        return False
-    lines = (line.strip() for line in inputs[-2].splitlines())
+def _holds_code(source: str | None) -> bool:
+    """Whether a cell's source holds code, not only comments and blank lines."""
+    lines = (line.strip() for line in (source or "").splitlines())
     return any(line and not line.startswith("#") for line in lines)
 
 
-_ATTEMPTED: set[tuple[str, str]] = set()
-"""(username, task) pairs whose check this kernel has shown once already: from then on a failed
-check is a verdict, not the learner's turn."""
+_TRIED: set[tuple[str, str]] = set()
+"""``(username, task)`` of the steps the learner tried in this kernel (their cell ran, or they
+pressed Check): the box shown again says what the check saw, not that it is their turn."""
 
 
 class YourTurn(_Shown, w.VBox):
-    """A do-it step the learner does in the cell above: the goal, the lab's registry, username
-    and token file, hints revealed one at a time (a nudge, the command's shape, the answer: the
-    lab records that the answer was shown), and the check's verdict from real state.
+    """A do-it step, shown above the empty cell the learner writes in: the goal, the lab's
+    registry, username and token file, hints revealed one at a time (a nudge, the command's
+    shape, the answer: the lab records that the answer was shown), and the check's verdict from
+    real state.
 
-    Until the learner has tried (run this cell again, or pressed Check), a step not done yet
-    says it is the learner's turn instead of showing a failure."""
+    It says it is the learner's turn until they tried: when a cell run after it holds code (their
+    command, run with Shift+Enter), it checks again by itself, and so does **Check**. Run All
+    with the learner's cell still empty leaves it waiting."""
 
     def __init__(self, lab, task: str) -> None:
         self.lab, self.task = lab, lessons.task(task)
         self.result: CheckResult | None = None
         self.revealed = 0
         """How many hints are shown (3: the answer too)."""
-        key = (lab.username, self.task.name)
-        tried = key in _ATTEMPTED or _ran_code_just_before()
-        _ATTEMPTED.add(key)
         self._hints = w.HTML()
         self._hints.add_class("course-hints")
         self._hint_button = w.Button(description="Hint", icon="lightbulb-o")
@@ -188,11 +180,51 @@ class YourTurn(_Shown, w.VBox):
         if self.task.name in lab.answers_shown:
             self.revealed = 2
             self.hint()
-        self.check(tried=tried)
+        self.check(tried=(lab.username, self.task.name) in _TRIED)
+        if not self.task.web:  # a step on the hub's pages has no cell below: Check it
+            self._watch_the_cells_below()
+
+    def _watch_the_cells_below(self) -> None:
+        """Check again after the learner's cell runs: the first cell run after this one (the
+        empty cell below it, in a lesson run top to bottom), and each later run of that same
+        cell, until the step passes. Other cells never change the verdict."""
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None:
+            return
+        watched: dict = {}
+
+        def after(result) -> None:
+            if "own" not in watched:  # registered while this box's own cell runs: that one
+                watched["own"] = True
+                return
+            cell = getattr(result.info, "cell_id", None)
+            if "cell" not in watched:
+                watched["cell"] = cell
+            elif cell is None or cell != watched["cell"]:
+                return
+            if not _holds_code(result.info.raw_cell):
+                return
+            if self.result is not None and self.result.passed:
+                shell.events.unregister("post_run_cell", after)
+                return
+            try:
+                self.check()
+            except CourseError as error:
+                self._verdict.value = f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
+
+        shell.events.register("post_run_cell", after)
 
     def check(self, tried: bool = True) -> CheckResult:
         """Check the step now; ``tried=False`` shows a step not done yet as the learner's turn."""
-        self.result = self.lab.check(self.task.check, **dict(self.task.answers))
+        if tried:
+            _TRIED.add((self.lab.username, self.task.name))
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        names = shell.user_ns if shell is not None else {}
+        self.result = self.lab.check(self.task.check, **self.task.check_answers(names))
         if self.result.passed:
             state = "passed"
         elif tried:
@@ -203,8 +235,8 @@ class YourTurn(_Shown, w.VBox):
             body = (
                 f'<div style="border-left:4px solid {_GREY};padding:6px 10px">'
                 "&#9998; <b>Not done yet: it is your turn.</b> Write the command in the empty "
-                "cell above and run it (Shift+Enter), then press <b>Check</b>. Stuck? "
-                "<b>Hint</b> helps, one step at a time.</div>"
+                "cell below and run it (Shift+Enter): this box checks it then (or press "
+                "<b>Check</b>). Stuck? <b>Hint</b> helps, one step at a time.</div>"
             )
         else:
             # The check's own hint is usually the answer: it waits until the answer is shown.
@@ -223,7 +255,7 @@ class YourTurn(_Shown, w.VBox):
         if self.revealed == 3:
             self.lab.record_answer_shown(self.task.name)
             items.append(
-                '<div style="color:#57606a">Write it in the cell above (the <code>{…}</code> '
+                '<div style="color:#57606a">Write it in the cell below (the <code>{…}</code> '
                 "parts are filled in from your lab when it runs). Your lab notes that you saw "
                 "the answer.</div>"
             )
@@ -248,6 +280,8 @@ class Predict(_Shown, _Background, w.VBox):
         self.lab, self.moment = lab, lessons.moment(moment)
         self.chosen: int | None = None
         self.happened: int | None = None
+        self.diagnosis = None
+        """The diagnosis of the command that failed (:mod:`grader.diagnose`), if one did."""
         self.results: list[CommandResult] = []
         self.lines: list[str] = []
         self._choices = w.RadioButtons(
@@ -266,9 +300,11 @@ class Predict(_Shown, _Background, w.VBox):
             "press <b>Run it</b>.</div>"
         )
         self._verdict.add_class("course-verdict")
-        commands_ = "<br>".join(
-            f"<code>{html.escape(line)}</code>" for line in self.moment.commands(lab)
-        )
+        try:
+            shown = self.moment.commands(lab)
+        except CourseError:  # a lab with no username yet (the learner signs up in lesson 01)
+            shown = ["(your commands, once you have signed up in lesson 01)"]
+        commands_ = "<br>".join(f"<code>{html.escape(line)}</code>" for line in shown)
         super().__init__(
             [
                 w.HTML(
@@ -313,13 +349,20 @@ class Predict(_Shown, _Background, w.VBox):
         self._out.outputs, self.lines, self.results = (), [], []
         try:
             before = self.moment.before(self.lab)
-            for line in self.moment.commands(self.lab):
-                self._log(f"$ {line}")
-                result = commands.run(line, self._log, timeout=300)
-                self.results.append(result)
-                if not result.ok:
-                    break
-            self.happened = self.moment.outcome(self.lab, self.results, before)
+            try:
+                lines = self.moment.commands(self.lab)
+                stdin = self.moment.stdin(self.lab, before)
+                secrets = [s for s in stdin if s]
+                for index, line in enumerate(lines):
+                    self._log(f"$ {line}")
+                    given = stdin[index] if index < len(stdin) else None
+                    result = commands.run(line, self._log, stdin=given, redact=secrets, timeout=300)
+                    self.results.append(result)
+                    if not result.ok:
+                        break
+                self.happened = self.moment.outcome(self.lab, self.results, before)
+            finally:
+                self.moment.after(self.lab, before)
         except CourseError as error:
             self._verdict.value = f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
             return None
@@ -331,6 +374,7 @@ class Predict(_Shown, _Background, w.VBox):
                 f"{as_html(self.moment.unshown)}</div>"
             )
             return None
+        self.diagnosis = self._diagnosis()
         colour = _GREEN if self.right else _RED
         said = "You were right." if self.right else "Not what you predicted."
         self._verdict.value = (
@@ -338,9 +382,26 @@ class Predict(_Shown, _Background, w.VBox):
             f'style="border-left:4px solid {colour};padding:6px 10px">'
             f'<b style="color:{colour}">{said}</b> What happened: '
             f"{html.escape(self.moment.options[self.happened])}<div>{as_html(self.moment.why)}"
-            "</div></div>"
+            "</div>"
+            + (
+                f'<div data-diagnosis="{html.escape(self.diagnosis.error)}" '
+                f'style="margin-top:6px">{self.diagnosis._repr_html_()}</div>'
+                if self.diagnosis is not None
+                else ""
+            )
+            + "</div>"
         )
         return self.happened
+
+    def _diagnosis(self):
+        """What the course makes of the command that failed, if one did: the same diagnosis a
+        learner gets under a failed ``!docker`` line."""
+        from .diagnose import Context, diagnose
+
+        failed = next((r for r in self.results if not r.ok), None)
+        if failed is None:
+            return None
+        return diagnose(failed.command, failed.output, failed.exit_status, Context.of(self.lab))
 
     def _on_run_button_click(self, _button) -> None:
         self._start()
@@ -381,6 +442,60 @@ class VerifyForm(_Shown, w.VBox):
 
     def _on_check_button_click(self, _button) -> None:
         self.check()
+
+
+class DiagnoseBox(_Shown, w.VBox):
+    """Paste what docker printed in a terminal (and, if you have it, the command you typed):
+    the course says what went wrong and what to type instead (:func:`grader.diagnose.diagnose`,
+    with your lab's registry, username and token file when a lab is given)."""
+
+    def __init__(self, lab=None, output: str = "", command: str = "") -> None:
+        self.lab = lab
+        self.diagnosis = None
+        self._command = w.Text(
+            description="Command", placeholder="docker push john123/my-flask-app:v1 (optional)",
+            layout={"width": "100%"},
+        )  # fmt: skip
+        self._output = w.Textarea(
+            description="Output", placeholder="Paste what docker printed",
+            layout={"width": "100%", "height": "6em"},
+        )  # fmt: skip
+        self._button = w.Button(description="Diagnose", icon="stethoscope")
+        self._button.add_class("course-diagnose")
+        self._button.on_click(self._on_button_click)
+        self._verdict = w.HTML()
+        self._verdict.add_class("course-verdict")
+        super().__init__([self._command, self._output, self._button, self._verdict])
+        self.add_class("course-diagnose-box")
+        self._output.value, self._command.value = output, command
+
+    def explain(self, output: str, command: str = "docker"):
+        """Fill in the box and diagnose; returns the :class:`~grader.diagnose.Diagnosis` or
+        None."""
+        self._output.value, self._command.value = output, command
+        return self.run()
+
+    def run(self):
+        from .diagnose import Context, diagnose
+
+        context = Context.of(self.lab) if self.lab is not None else None
+        command = self._command.value.strip() or "docker"
+        self.diagnosis = diagnose(command, self._output.value, None, context)
+        if self.diagnosis is None:
+            self._verdict.value = (
+                '<div data-diagnosis="" style="color:#57606a">The course does not recognise this '
+                "error. Read its last line: docker says what it could not do there, and the "
+                "command's name and arguments are what it was given.</div>"
+            )
+        else:
+            self._verdict.value = (
+                f'<div data-diagnosis="{html.escape(self.diagnosis.error)}">'
+                f"{self.diagnosis._repr_html_()}</div>"
+            )
+        return self.diagnosis
+
+    def _on_button_click(self, _button) -> None:
+        self.run()
 
 
 class HubView(_Shown, w.VBox):

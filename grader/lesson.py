@@ -1,0 +1,49 @@
+"""Everything a lesson notebook uses, in one import: ``from grader.lesson import *``.
+
+A lesson's first cell is that line and ``lab = begin("NN-name")``; the notebook then holds
+teaching, not plumbing: the widgets (a goal with its check and hints, predict-then-run, the hub
+view, the diagnosis of a pasted error) and the few helpers lessons call (a free port for the
+app, the app's page, a copy of the app's source, the paragraph true on this engine).
+"""
+
+from __future__ import annotations
+
+from . import lessons
+from .lessons import (
+    app_folder,
+    app_port,
+    app_port_note,
+    begin,
+    engine_text,
+    page,
+    platform_folder,
+)
+from .widgets import (
+    CheckButton,
+    DiagnoseBox,
+    DoctorPanel,
+    HubView,
+    Predict,
+    Quiz,
+    VerifyForm,
+    YourTurn,
+)
+
+__all__ = [
+    "CheckButton",
+    "DiagnoseBox",
+    "DoctorPanel",
+    "HubView",
+    "Predict",
+    "Quiz",
+    "VerifyForm",
+    "YourTurn",
+    "app_folder",
+    "app_port",
+    "app_port_note",
+    "begin",
+    "engine_text",
+    "lessons",
+    "page",
+    "platform_folder",
+]
