@@ -78,6 +78,8 @@ HUB_API_LINES = (
     "# ",
     "access = lab.hub_api.",
     "made = lab.hub_api.",
+    "tags = lab.hub_api.",
+    "DIGEST, SIZE = ",
     "lab.hub_api.",
     "lab.save_token(",
 )

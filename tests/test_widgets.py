@@ -13,7 +13,7 @@ import pytest
 from ipywidgets.embed import embed_data
 
 from grader import hubview, lessons
-from grader.infra import commands
+from grader.infra import commands, net
 from grader.infra.engine import ENGINE_FIX
 from grader.widgets import (
     CatchUp,
@@ -77,8 +77,11 @@ def test_your_turn_waits_for_the_learner_then_gives_the_verdict_with_hints_step_
 
 def test_your_turn_after_a_try_shows_a_failure_not_the_learners_turn():
     with learner_lab("lessonsu") as fresh:
-        YourTurn(fresh, "push")
-        tried = YourTurn(fresh, "push")  # the cell run a second time, after a try
+        first = YourTurn(fresh, "push")
+        assert 'data-state="waiting"' in first._verdict.value
+        first._check_button.click()  # a try: pressed Check with nothing pushed
+        assert 'data-state="failed"' in first._verdict.value
+        tried = YourTurn(fresh, "push")  # the box shown again, after the try
         assert 'data-state="failed"' in tried._verdict.value
 
 
@@ -97,6 +100,17 @@ def test_a_prediction_is_marked_by_what_the_real_commands_did(lab, moment, predi
         for line in (f"docker tag my-flask-app:v1 {lab.image('v1.0.0')}",
                      f"docker push {lab.image('v1.0.0')}"):  # fmt: skip
             assert commands.run(line).ok
+    if moment == "port-taken":  # the learner's app, running on a port of the machine
+        assert commands.run(f"docker run -d -p {net.free_port()}:5000 {lab.image()}").ok
+    if moment == "other-platform":  # hello:v1 for both platforms, as the learner published it
+        folder = lessons.platform_folder(lab)
+        for line in lessons.task("platforms").answer.splitlines():
+            command = line.removeprefix("!").replace("{hello}", str(folder))
+            for tag in ("amd64", "arm64", "v1"):
+                command = command.replace(
+                    f"{{lab.image('{tag}', 'hello')}}", lab.image(tag, "hello")
+                )
+            assert commands.run(command, timeout=300).ok, command
     predict = Predict(lab, moment)
     assert predict._run_button.disabled  # nothing runs before a prediction
     assert predict.run() is None and "Pick what you expect first" in predict._verdict.value
