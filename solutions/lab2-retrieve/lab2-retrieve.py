@@ -60,31 +60,20 @@ assert lab.check("push").passed
 # ## 1. Verify: what does the hub show?
 #
 # Docker Hub shows a pushed tag's **digest** (the `v1: digest: sha256:…` line of `docker push`) and
-# its **compressed size** (the sum of its layers). State both for your `v1`, read with the docker
-# commands of lesson 05: `docker image inspect` gives the digest your engine recorded (its
-# `RepoDigests`), `docker manifest inspect --insecure --verbose IMAGE` the manifest with its
-# layers' sizes, as JSON you capture with `name = !command`. (Built with BuildKit on the
-# containerd image store, a tag names an *image index*: the command then lists your platform's
-# image and an attestation whose platform is `unknown`; the size is your image's.) Set `DIGEST`
-# (a string) and `SIZE` (bytes, or a string such as `"69.1 MB"`).
+# its **compressed size** (the sum of its layers). Read both for your `v1` from Docker Hub's API,
+# in code, as lesson 05 did: `lab.hub_api.tags(USERNAME, REPOSITORY, lab.hub_access())` lists
+# each tag with its `digest` and `full_size` (`GET
+# /v2/namespaces/USERNAME/repositories/REPOSITORY/tags`). Set `DIGEST` (a string) and `SIZE`
+# (bytes).
 #
-# Compute both with commands in this cell rather than pasting what you saw: when your lab is
-# graded, the notebook runs again in a fresh sandbox with a new registry, and only values your
-# commands read there can match it.
+# Read them in this cell rather than pasting what you saw: when your lab is graded, the notebook
+# runs again in a fresh sandbox with a new registry, and only values your code reads there can
+# match it.
 
 # %% nbgrader={"grade": false, "grade_id": "answer-verify", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
-import json
-
-image = f"{lab.registry}/{lab.username}/my-flask-app:v1"
-# inspected = !docker image inspect {image}
-DIGEST = json.loads(inspected.n)[0]["RepoDigests"][0].split("@")[1]
-# manifest_lines = !docker manifest inspect --insecure --verbose {image}
-entries = json.loads(manifest_lines.n)
-entries = entries if isinstance(entries, list) else [entries]  # an index lists several
-mine = next(e for e in entries if e["Descriptor"]["platform"]["os"] != "unknown")
-layers = (mine.get("OCIManifest") or mine["SchemaV2Manifest"])["layers"]
-SIZE = sum(layer["size"] for layer in layers)
+tags = lab.hub_api.tags(lab.username, "my-flask-app", lab.hub_access())
+DIGEST, SIZE = next((t["digest"], t["full_size"]) for t in tags if t["name"] == "v1")
 print(DIGEST, SIZE)
 ### END SOLUTION
 

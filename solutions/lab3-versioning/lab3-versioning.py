@@ -15,8 +15,11 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Lab 3: Version with real tags
 #
-# `latest` moves with every push; nobody can tell which version runs. You publish real versions:
-# `v1` and `v1.0.0` for the app as it is, `v1.1.0` for the app after a change, and no `latest`.
+# `latest` is only the default tag: a name written without a tag means `:latest`. It moves only
+# when something is pushed under that name (often by a push that names no tag); a push of `v1.1.0`
+# leaves it where it was. Avoid `latest` in production: whoever pulls it cannot tell which version
+# they run, and there is nothing to roll back to by name. You publish real versions: `v1` and
+# `v1.0.0` for the app as it is, `v1.1.0` for the app after a change, and no `latest`.
 #
 # Each answer is the docker command you would type; the grader looks at what your commands did
 # (the registry's manifests, its request log, your engine's images and containers), never at the

@@ -15,9 +15,9 @@
 # %% [markdown] nbgrader={"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # # Lab 4: Capstone, the whole lifecycle from a changed app
 #
-# Build -> Tag -> Push -> Pull -> Run, with real versions: publish the app as `v1` and `v1.0.0`,
-# change it, publish the change as `v1.1.0`, pull `v1.1.0` back and run it, then roll back to
-# `v1.0.0`.
+# Build -> Tag -> Push -> Pull -> Run, with real versions: log in with an access token you
+# generate, publish the app as `v1` and `v1.0.0`, change it, publish the change as `v1.1.0`, pull
+# `v1.1.0` back and run it, roll back to `v1.0.0`, then make the repository private.
 #
 # Each answer is the docker command you would type; the grader looks at what your commands did
 # (the registry's manifests, its request log, your engine's images and containers), never at the
@@ -38,10 +38,19 @@ lab = Lab.start(username=USERNAME)
 print(f"Your registry: {lab.registry}   your image: {lab.source()}")
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "login-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
-# ## 1. Log in with your access token
+# ## 1. Log in with an access token you generate
+#
+# Generate a **Repo Read & Write** access token on your account with Docker Hub's API, as lesson
+# 02 did from code (a graded notebook has no browser to click the hub's page): sign in with your
+# lab's password (`lab.password`), create the token
+# (`lab.hub_api.create_access_token(access, DESCRIPTION, "repo:write")`), keep it in your lab
+# (`lab.save_token(...)`), then log in with it on standard input.
 
 # %% nbgrader={"grade": false, "grade_id": "answer-login", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
+access = lab.hub_api.sign_in(lab.username, lab.password)
+made = lab.hub_api.create_access_token(access, "capstone", "repo:write")
+lab.save_token(made["token"])
 # !docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}
 ### END SOLUTION
 
@@ -50,6 +59,13 @@ print(f"Your registry: {lab.registry}   your image: {lab.source()}")
 lab.check("login")
 ### BEGIN HIDDEN TESTS
 assert lab.check("login").passed
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "check-token", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# verify: token
+lab.check("token")
+### BEGIN HIDDEN TESTS
+assert lab.check("token").passed
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "release-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -130,7 +146,7 @@ assert lab.check("pull", tag="v1.1.0").passed
 # ## 6. Run `v1.1.0`
 #
 # Detached, by its registry name, with container port 5000 published (`-p 5000`). Keep what
-# `docker run` prints (the container's ID) in a variable, as lesson 07 did: `deployed = !docker …`.
+# `docker run` prints (the container's ID) in a variable, as lesson 08 did: `deployed = !docker …`.
 
 # %% nbgrader={"grade": false, "grade_id": "answer-run", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
@@ -147,7 +163,7 @@ assert lab.check("run", tag="v1.1.0").passed
 # %% [markdown] nbgrader={"grade": false, "grade_id": "rollback-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 7. Roll back
 #
-# `v1.1.0` has a bug. Roll back as lesson 07 did: remove the `v1.1.0` container and run `v1.0.0`
+# `v1.1.0` has a bug. Roll back as lesson 08 did: remove the `v1.1.0` container and run `v1.0.0`
 # in its place, detached, by its registry name, with container port 5000 published (`-p 5000`).
 # The container's ID is the last line `docker run` printed: `deployed[-1]` (`!docker ps` lists
 # your containers too).
@@ -163,6 +179,27 @@ assert lab.check("run", tag="v1.1.0").passed
 lab.check("rollback")
 ### BEGIN HIDDEN TESTS
 assert lab.check("rollback").passed
+### END HIDDEN TESTS
+
+# %% [markdown] nbgrader={"grade": false, "grade_id": "private-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 8. Make it private
+#
+# Make your repository private with Docker Hub's API (`lab.hub_api.set_private(USERNAME,
+# REPOSITORY, True, access)`, as lesson 10 did from code), then show that a pull with no login is
+# refused now: log out of your registry and pull `v1.0.0`.
+
+# %% nbgrader={"grade": false, "grade_id": "answer-private", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+lab.hub_api.set_private(lab.username, "my-flask-app", True, access)
+# !docker logout {lab.registry}
+# !docker pull {repo}:v1.0.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-private", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# verify: visibility private=True
+lab.check("visibility", private=True)
+### BEGIN HIDDEN TESTS
+assert lab.check("visibility", private=True).passed
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": false, "grade_id": "stop", "locked": true, "schema_version": 3, "solution": false, "task": false}
