@@ -149,7 +149,8 @@ class Lab:
                 f"port={port!r} is not a TCP port.", "Leave port out to get a free one."
             )
         engine = Engine.connect()
-        cellshell.install()  # the notebook's !docker lines print plain lines, not a terminal's
+        # The notebook's !docker lines print plain lines, not a terminal's, and explain a failure.
+        cellshell.install(on_failure=_explain_failure)
         if os.environ.get(GRADING_ENV):
             lab = cls._attach(engine, username, Path(os.environ[GRADING_ENV]))
             os.environ["DOCKER_CONFIG"] = str(lab.config.directory)
@@ -356,7 +357,7 @@ class Lab:
                 f"Check it on {hub_url}/settings/personal-access-tokens, or generate a new one.",
             )
         engine = Engine.connect()
-        cellshell.install()
+        cellshell.install(on_failure=_explain_failure)
         if persistent:
             Lab.reset(username)  # the classroom lab, if there was one, and its folder
             state_dir = places.LEARNERS.make() / username
@@ -845,3 +846,21 @@ def _learner_registries(engine: Engine, key: str) -> list:
 
 def _labs_dir() -> str:
     return str(places.LABS.make())
+
+
+def _explain_failure(command: str, output: str, status: int) -> None:
+    """Under a failed ``!docker`` line, what went wrong and what to type instead
+    (:mod:`grader.diagnose`), written with the values of the lab the notebook holds: the one
+    whose Docker configuration is in effect."""
+    from IPython import get_ipython
+    from IPython.display import display
+
+    from .diagnose import Context, diagnose
+
+    shell = get_ipython()
+    held = [value for value in (shell.user_ns.values() if shell else ()) if isinstance(value, Lab)]
+    in_effect = os.environ.get("DOCKER_CONFIG")
+    lab = next((lab for lab in held if str(lab.config.directory) == in_effect), None)
+    found = diagnose(command, output, status, Context.of(lab))
+    if found is not None:
+        display(found)
