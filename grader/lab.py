@@ -33,7 +33,7 @@ from .infra.owners import (
 from .infra.registry import ClassroomRegistry, RegistryAPI, RegistryRequest, requests_log
 from .infra.remotehub import DOCKER_HUB_REGISTRY, RemoteHub
 from .names import parse_reference, validate_username
-from .result import CheckResult
+from .result import CheckResult, Outcome
 
 APP_REPOSITORY = _images.APP_REPOSITORY
 GRADING_ENV = "GRADER_LAB"
@@ -243,6 +243,7 @@ class Lab:
         return cls(
             username=username,
             token=state["token"],
+            password=state.get("password", ""),
             engine=engine,
             registry=registry,
             config=DockerConfig(state["config_dir"]),
@@ -300,7 +301,7 @@ class Lab:
 
     def grading_handle(self, folder: Path | None = None) -> Path:
         """Write what a notebook needs to attach to this lab (``GRADER_LAB``) and return its
-        path: the student's account and token, never the grader's."""
+        path: the student's account, its password and token, never the grader's."""
         state = {
             "lab_id": self.lab_id,
             "username": self.username,
@@ -308,6 +309,7 @@ class Lab:
             "registry_image": self.images.registry,
             "images": dataclasses.asdict(self.images),
             "token": self.token,
+            "password": self.password,
             "config_dir": str(self.config.directory),
         }
         path = (folder or self._state_dir) / "attach.json"
@@ -636,12 +638,30 @@ class Lab:
         parse_reference(ref)  # raises InvalidReference with the reason
         return ref
 
+    def pinned(self, tag: str = "v1.0.0", repository: str = APP_REPOSITORY) -> str:
+        """``REGISTRY/USERNAME/REPOSITORY@sha256:…``: the name of exactly the content the
+        registry's ``tag`` holds now (its digest), which no later push can change."""
+        manifest = self.hub.manifest(f"{self.username}/{repository}", tag)
+        if manifest is None:
+            raise InvalidInput(
+                f"The registry has no {self.username}/{repository}:{tag}, so it has no digest.",
+                f"Push it first: !docker push {self.image(tag, repository)}",
+            )
+        return f"{self.registry}/{self.username}/{repository}@{manifest.digest}"
+
     def check(self, name: str, **answers) -> CheckResult:
         """Run one check (``"push"``, …) against the real state; see :data:`grader.checks.CHECKS`."""
         check = _checks.get(name)
         self._ensure_running()
         started = time.perf_counter()
-        outcome = check.function(self, **answers)
+        if name != "account" and not self.signed_up():
+            outcome = Outcome(
+                False,
+                "You have no account on your hub yet, and every step needs your username.",
+                f"Sign up first (lesson 01), on your hub's page: {self.hub_page('/signup')}",
+            )
+        else:
+            outcome = check.function(self, **answers)
         result = CheckResult(
             name=check.name,
             title=check.title,
