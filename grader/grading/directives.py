@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 _LINE = re.compile(r"^#\s*verify:\s*(?P<name>[a-z]+)(?P<args>(?:\s+[a-z_]+=\S+)*)\s*$", re.M)
 
 
+_BOOLEANS = {"True": True, "False": False}
+"""``private=True`` means the boolean (a check compares it with the hub's ``is_private``)."""
+
+
 @dataclass(frozen=True)
 class Directive:
     check: str
-    literals: dict[str, str] = field(default_factory=dict)
+    literals: dict[str, str | bool] = field(default_factory=dict)
     expressions: dict[str, str] = field(default_factory=dict)
     """``{argument: name of a variable in the student's kernel}``."""
 
@@ -31,5 +35,5 @@ def parse(source: str) -> Directive | None:
         if value.startswith("$") and value[1:].isidentifier():
             expressions[key] = value[1:]
         else:
-            literals[key] = value
+            literals[key] = _BOOLEANS.get(value, value)
     return Directive(match["name"], literals, expressions)

@@ -28,6 +28,7 @@ grading user with the host's engine, and the grading log says so.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import re
 import shutil
@@ -113,6 +114,8 @@ class VerifiedExecute(Execute):
             raise
         self._deadline = time.monotonic() + self.time_limit
         self._kernel_dead = False
+        self._said: list = []
+        """What the course makes of the docker commands that failed in the last answer cell."""
         previous = os.environ.get(GRADING_ENV)
         if self._sandbox is None:
             os.environ[GRADING_ENV] = str(self._lab.grading_handle())
@@ -171,7 +174,10 @@ class VerifiedExecute(Execute):
         if cell.cell_type == "code" and is_grade(cell):
             directive = directives.parse(cell.source)
             if directive is not None:
-                cell.outputs = [_output(self._verdict(directive))]
+                verdict = self._verdict(directive)
+                cell.outputs = [_output(_with_diagnoses(verdict, self._said))]
+        elif cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            self._said = _diagnoses(cell)
         return cell, resources
 
     def _verdict(self, directive: directives.Directive) -> CheckResult | str:
@@ -267,6 +273,32 @@ def _copy_into(resources, sandbox) -> None:
     for folder, dirs, files in os.walk(sandbox.work):
         for name in [*dirs, *files]:
             os.lchown(os.path.join(folder, name), sandbox.uid, sandbox.gid)
+
+
+def _diagnoses(cell) -> list[str]:
+    """The diagnoses the course's cell shell showed under the answer cell's failed ``!docker``
+    lines, each from that command's own output (:mod:`grader.diagnose`). They come from the
+    student's kernel, like the rest of the cell's output: feedback only, never a score."""
+    found: list[str] = []
+    for output in cell.get("outputs", []):
+        data = output.get("data", {}) if output.get("output_type") == "display_data" else {}
+        shown = "".join(data.get("text/html", ""))
+        if 'class="grader-diagnosis"' not in shown:
+            continue
+        text = " ".join("".join(data.get("text/plain", "")).split())[:600]
+        if text and text not in found:
+            found.append(text)
+    return found[:3]
+
+
+def _with_diagnoses(verdict: CheckResult | str, said: list) -> CheckResult | str:
+    """A failed verdict with what the course makes of docker's messages in the answer above it."""
+    if not said or (isinstance(verdict, CheckResult) and verdict.passed):
+        return verdict
+    told = " ".join(f"What docker printed in your answer means: {text}" for text in said)
+    if isinstance(verdict, str):
+        return f"{verdict} {told}"
+    return dataclasses.replace(verdict, hint=f"{verdict.hint} ({told})" if verdict.hint else told)
 
 
 def _error(text: str) -> NotebookNode:

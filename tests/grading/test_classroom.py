@@ -117,6 +117,23 @@ def test_the_verdicts_explain_themselves_in_the_autograded_notebook(graded):
     assert any("hint:" in line for line in tag["traceback"])
 
 
+def test_the_seeds_literal_commands_get_feedback_naming_what_differs_and_what_to_type(graded):
+    """docker login -u with no terminal, and Docker Hub's names: 0 points, and each failed check
+    says why in the words of the diagnosis of what docker printed (feedback only)."""
+    root, *_ = graded
+    path = root / "autograded/seedliteral/lab1-publish/lab1-publish.ipynb"
+    outputs = {
+        c["metadata"]["nbgrader"]["grade_id"]: "\n".join(c["outputs"][0]["traceback"])
+        for c in json.loads(path.read_text())["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade")
+    }
+    login = outputs["check-login"]
+    assert "not logged in" in login and "no terminal" in login and "--password-stdin" in login
+    assert "has no registry host" in outputs["check-tag"]  # the check's own reading of the name
+    feedback = (root / "feedback/seedliteral/lab1-publish/lab1-publish.html").read_text()
+    assert "no terminal" in feedback and "--password-stdin" in feedback
+
+
 def test_feedback_shows_no_hidden_tests(graded):
     root, *_ = graded
     pages = list((root / "feedback").rglob("*.html"))

@@ -1,8 +1,8 @@
 """A real browser: JupyterLab served on localhost, Debian's Chromium driven by Playwright. A
 lesson is opened and run (Run All: the push waits for the learner), the hints are revealed one by
 one, then the learner types the push into the empty cell, runs it and presses Check, and the
-real command output and a passing verdict appear in the page (screenshots of each are kept in
-test-artifacts/)."""
+real command output and a passing verdict appear in the page; a failed command then shows its
+diagnosis under docker's message (screenshots of each are kept in test-artifacts/)."""
 
 from __future__ import annotations
 
@@ -189,5 +189,22 @@ def test_a_learner_reveals_hints_then_types_the_push_in_jupyterlab_and_sees_it_p
                 timeout=60_000
             )  # the header's lifecycle lit Push by itself
             page.screenshot(path=str(ARTIFACTS / "browser-lesson.png"))
+
+            # A failed command is explained right under docker's own message.
+            at = cells.evaluate_all(
+                "cells => cells.findIndex(c => c.textContent.includes('# Push it again here'))"
+            )
+            assert at >= 0
+            cell = cells.nth(at)
+            cell.locator(".cm-content").click()
+            page.keyboard.press("Control+a")
+            page.keyboard.type("!docker push {lab.registry}/{lab.username}/My-Flask-App:v1")
+            page.keyboard.press("Shift+Enter")
+            diagnosis = cell.locator('.jp-OutputArea .grader-diagnosis[data-error]')
+            expect(diagnosis).to_be_visible(timeout=WAIT_MS)
+            expect(cell.locator(".jp-OutputArea")).to_contain_text("must be lowercase")
+            expect(diagnosis).to_contain_text("my-flask-app")  # the fix: the name in lowercase
+            cell.scroll_into_view_if_needed()
+            cell.screenshot(path=str(ARTIFACTS / "browser-diagnosis.png"))
         finally:
             browser.close()
