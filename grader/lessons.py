@@ -484,7 +484,10 @@ def _failed_saying(results, *texts: str) -> bool:
 
 
 def _read_only_login(lab: Lab) -> dict:
-    """A Read-only token the course makes on the learner's account, for the prediction."""
+    """A Read-only token the course makes on the learner's account, for the prediction (on the
+    classroom hub: on Docker Hub the course holds no credential that may make one)."""
+    if not lab.classroom:
+        return {}
     return {"secret": lab._registry.course_token(lab.username, READ_ONLY_LABEL, "repo:read")}
 
 
@@ -493,7 +496,7 @@ READ_ONLY_LABEL = "read-only, made for lesson 04's prediction"
 
 def _login_again(lab: Lab, before: dict) -> None:
     """Back to the learner's own token, as the learner logged in before the prediction."""
-    if lab.token:
+    if before and lab.token:
         commands.run(login_command(lab), stdin=lab.token, redact=[lab.token], timeout=60)
 
 
@@ -595,17 +598,21 @@ MOMENTS: tuple[Moment, ...] = (
             "It works, but the hub marks the tag read-only.",
         ),
         1,
-        lambda lab: [login_command(lab), f"docker push {lab.image()}"],
+        lambda lab: [login_command(lab), f"docker push {lab.image()}"] if lab.classroom else [],
         lambda lab, results, before: (
-            1 if _failed_saying(results, "insufficient scopes", "401 Unauthorized") else 0
+            None if not before
+            else 1 if _failed_saying(results, "insufficient scopes", "401 Unauthorized")
+            else 0
         ),
         "A personal access token carries one permission, and the hub checks it on every request: "
         "Read-only may pull, never push (Docker Hub answers: access token has insufficient "
         "scopes). Give a server that only pulls a Read-only token, and CI that pushes a Read & "
         "Write one. (The prediction logged you in again with your own token afterwards.)",
         before=_read_only_login,
-        stdin=lambda lab, before: [before["secret"], None],
+        stdin=lambda lab, before: [before.get("secret"), None],
         after=_login_again,
+        unshown="On Docker Hub, generate a Repo Read-only token on Docker Home, log in with it "
+        "and push: the course cannot make one for you there.",
     ),
     Moment(
         "pull-unchanged", "06-pull-and-run",

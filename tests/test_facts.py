@@ -16,7 +16,9 @@ LESSONS = [name for name, _ in lessons.LESSONS]
 
 def markdown(name: str) -> str:
     notebook = json.loads((REPO / "notebooks" / f"{name}.ipynb").read_text())
-    return "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    return "\n".join(
+        "".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"
+    )
 
 
 def everything() -> dict[str, str]:

@@ -94,5 +94,24 @@ lab.check("versioning")
 assert lab.check("versioning").passed
 ### END HIDDEN TESTS
 
+# %% [markdown] nbgrader={"grade": false, "grade_id": "pin-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 3. Pin the release
+#
+# A tag can move; a digest cannot. Pull `v1.0.0` by its digest, as lesson 07 did
+# (`REGISTRY/USERNAME/my-flask-app@sha256:…`: the digest is in the line its push printed, in
+# `docker images --digests`, and `lab.pinned("v1.0.0")` gives the whole name).
+
+# %% nbgrader={"grade": false, "grade_id": "answer-pin", "locked": false, "schema_version": 3, "solution": true, "task": false}
+### BEGIN SOLUTION
+# !docker pull {lab.pinned("v1.0.0")}
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "check-digest", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# verify: digest tag=v1.0.0
+lab.check("digest", tag="v1.0.0")
+### BEGIN HIDDEN TESTS
+assert lab.check("digest", tag="v1.0.0").passed
+### END HIDDEN TESTS
+
 # %% nbgrader={"grade": false, "grade_id": "stop", "locked": true, "schema_version": 3, "solution": false, "task": false}
 lab.stop()

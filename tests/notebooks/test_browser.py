@@ -200,7 +200,7 @@ def test_a_learner_reveals_hints_then_types_the_push_in_jupyterlab_and_sees_it_p
             page.keyboard.press("Control+a")
             page.keyboard.type("!docker push {lab.registry}/{lab.username}/My-Flask-App:v1")
             page.keyboard.press("Shift+Enter")
-            diagnosis = cell.locator('.jp-OutputArea .grader-diagnosis[data-error]')
+            diagnosis = cell.locator(".jp-OutputArea .grader-diagnosis[data-error]")
             expect(diagnosis).to_be_visible(timeout=WAIT_MS)
             expect(cell.locator(".jp-OutputArea")).to_contain_text("must be lowercase")
             expect(diagnosis).to_contain_text("my-flask-app")  # the fix: the name in lowercase

@@ -1,4 +1,4 @@
-"""The very same lessons, 00..09 in order, by a self-study learner whose lab is on Docker Hub
+"""The very same lessons, 00..11 in order, by a self-study learner whose lab is on Docker Hub
 (``Lab.use_hub``) instead of the classroom hub: every check passes from what the registry, the
 API and the engine say to the learner's own token, without the hub's logs or a grader account.
 
@@ -26,7 +26,7 @@ def typed_on_hub(password: str, generated: str) -> dict:
     typed = copy.deepcopy(TYPED)
     typed["02-login"]["turn-login"] = f"lab.save_token({generated!r})\n{LOGIN}"
     for task, private in (("turn-private", True), ("turn-public", False)):
-        typed["08-public-private"][task] = (
+        typed["10-public-private"][task] = (
             f"access = lab.hub_api.sign_in(lab.username, {password!r})\n"
             f'lab.hub_api.set_private(lab.username, "my-flask-app", {private}, access)\n'
             "!docker pull {lab.image()}"
