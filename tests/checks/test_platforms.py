@@ -35,8 +35,10 @@ def test_one_platform_then_both_under_one_name(lab):
     build(lab, "linux/amd64", "amd64")
     docker("tag", lab.image("amd64", "hello"), lab.image("v1", "hello"))
     docker("push", lab.image("v1", "hello"))
-    single = lab.check("platforms")
-    assert not single.passed and "single image" in single.message
+    single = lab.check("platforms")  # one image; an index of one on the containerd store
+    assert not single.passed and (
+        "single image" in single.message or "linux/arm64" in single.message
+    )
     docker("buildx", "imagetools", "create", "-t", lab.image("v1", "hello"),
            lab.image("amd64", "hello"))  # fmt: skip
     one = lab.check("platforms")
