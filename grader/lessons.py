@@ -16,6 +16,7 @@ from pathlib import Path
 from . import enginetexts
 from .checks.run import APP_PORT
 from .errors import InvalidInput
+from .facts import fact
 from .infra import commands, net
 from .infra.images import asset
 from .lab import APP_REPOSITORY, Lab, learner_dir, remembered_username
@@ -692,10 +693,10 @@ MOMENTS: tuple[Moment, ...] = (
             f"docker push {lab.image('v1.0.0')}",
         ],
         _moved,
-        "A tag is a name that points at a digest, and a push moves it: v1.0.0 included. "
-        "Whoever pulls v1.0.0 now gets v1.1.0's code. Only a digest names one content forever "
-        "(pull NAME@sha256:… to be sure); Docker Hub can make tags immutable only as an opt-in "
-        "repository setting.",
+        "Whoever pulls v1.0.0 now gets v1.1.0's code. "
+        + fact("tags-move").replace("`", "")
+        + " "
+        + fact("immutable-tags"),
         before=_v1_0_0_digest,
         unshown="Build and push v1.1.0 first (the task above): there is no my-flask-app:v1.1.0.",
     ),
