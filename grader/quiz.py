@@ -85,6 +85,38 @@ QUESTIONS: tuple[Question, ...] = (
         fact("latest") + " " + fact("latest-production"),
     ),
     Question(
+        "Which name gets exactly the image you tested, whatever is pushed later?",
+        (
+            "USERNAME/my-flask-app:latest",
+            "USERNAME/my-flask-app:v1.0.0",
+            "USERNAME/my-flask-app@sha256:… (its digest)",
+        ),
+        2,
+        fact("tags-move"),
+    ),
+    Question(
+        "An image built on an Apple-silicon Mac fails on an amd64 server with 'exec format "
+        "error'. What fixes it?",
+        (
+            "Pull it again on the server",
+            "Build it for linux/amd64 too (--platform), best as one multi-platform image",
+            "Run it with more memory",
+        ),
+        1,
+        fact("multi-platform"),
+    ),
+    Question(
+        "Thirty machines in one classroom pull from Docker Hub without logging in. What may "
+        "stop them?",
+        (
+            "Nothing: public images have no limit",
+            "The pull rate limit: anonymous pulls are counted per address, per 6 hours",
+            "Docker Hub refuses pulls from classrooms",
+        ),
+        1,
+        fact("rate-limits"),
+    ),
+    Question(
         "Who can pull from a private repository?",
         (
             "Everyone who knows its name",
