@@ -10,6 +10,7 @@ and tests can read it, and writes text through one ``Output`` with ``append_stdo
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import html
 import threading
@@ -139,6 +140,8 @@ def _holds_code(source: str | None) -> bool:
     return any(line and not line.startswith("#") for line in lines)
 
 
+_WATCHING: dict[tuple[str, str], Callable] = {}
+"""The callback of the newest box of each step, watching the cell below it."""
 _TRIED: set[tuple[str, str]] = set()
 """``(username, task)`` of the steps the learner tried in this kernel (their cell ran, or they
 pressed Check): the box shown again says what the check saw, not that it is their turn."""
@@ -214,6 +217,12 @@ class YourTurn(_Shown, w.VBox):
             except CourseError as error:
                 self._verdict.value = f'<span style="color:{_RED}">{html.escape(str(error))}</span>'
 
+        key = (self.lab.username, self.task.name)
+        previous = _WATCHING.pop(key, None)
+        if previous is not None:  # the box shown again: only the newest one watches
+            with contextlib.suppress(ValueError):
+                shell.events.unregister("post_run_cell", previous)
+        _WATCHING[key] = after
         shell.events.register("post_run_cell", after)
 
     def check(self, tried: bool = True) -> CheckResult:
