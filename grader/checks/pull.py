@@ -78,13 +78,23 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
             f"Remove every local name of the image, then pull: {fresh}",
         )
     if not blobs and not removed:
+        # Other tags, and names by digest of other repositories (a pull by digest leaves one;
+        # this repository's own go with its tag).
+        mine = f"{want.registry}/{want.path}@"
+        others = [n for n in local.tags if not same_image_name(n, want.ref)] + [
+            n for n in local.repo_digests if not n.startswith(mine)
+        ]
+        held = ", ".join(others) or want.source
+        names = " ".join(dict.fromkeys([want.ref, *others]))
         return failed(
             "Your pull only asked the registry for the manifest: the image came from your "
-            "local cache "
-            f"(another tag, e.g. {want.source}, still holds the image), so nothing was "
-            "downloaded.",
-            f"Remove every local name of the image, then pull: {fresh}",
+            f"local cache (other names still hold it: {held}), so nothing was downloaded.",
+            "Remove every local name of the image, then pull: "
+            + shell(f"docker rmi {names}")
+            + ", then "
+            + pull,
             manifest_requests=len(fetched),
+            other_names=others,
         )
     recorded = any(same_image_name(d, pinned) for d in local.repo_digests)
     if not recorded and not manifest.identifies(local.id):

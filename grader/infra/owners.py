@@ -55,7 +55,7 @@ def owner_alive(labels: dict) -> bool:
 
 def remove_lab(engine: Engine, lab_id: str, state_dir: str | None = None) -> list[str]:
     """Remove everything lab ``lab_id`` made: the student's containers and images under the
-    lab registry's own names, the lab's labelled containers, networks and volumes, its state
+    lab registry's own names (tags and digests), the lab's labelled containers, networks and volumes, its state
     folder. Names go first, while the registry still holds its port."""
     removed = []
     for registry in _registry_hosts(engine, lab_id):
@@ -64,9 +64,11 @@ def remove_lab(engine: Engine, lab_id: str, state_dir: str | None = None) -> lis
             if container.image_ref.startswith(prefix) and engine.remove_container(container.id):
                 removed.append(f"container {container.name} ({container.image_ref})")
         for image in engine.images():
-            for tag in image.tags:
-                if tag.startswith(prefix) and engine.remove_image(tag):
-                    removed.append(f"image {tag}")
+            # Tags, and names by digest (a pull of NAME@sha256:… leaves one, which alone keeps
+            # the image in the engine: a later lab's pull would then download nothing).
+            for name in (*image.tags, *image.repo_digests):
+                if name.startswith(prefix) and engine.remove_image(name):
+                    removed.append(f"image {name}")
     removed += engine.remove_labelled({LAB: lab_id})
     if state_dir and Path(state_dir).resolve().is_relative_to(places.cache_root().resolve()):
         shutil.rmtree(state_dir, ignore_errors=True)  # only ever the course's own folders
