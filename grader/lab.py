@@ -845,7 +845,8 @@ def remembered_username() -> str | None:
 
 
 def _remember(username: str) -> None:
-    path = places.CACHE.make() / "learner.json"
+    places.CACHE.make()
+    path = _remembered_file()
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps({"username": username}))
     partial.rename(path)

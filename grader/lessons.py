@@ -19,7 +19,7 @@ from .errors import InvalidInput
 from .facts import fact
 from .infra import commands, net
 from .infra.images import asset
-from .lab import APP_REPOSITORY, Lab, learner_dir, remembered_username
+from .lab import APP_REPOSITORY, SIGN_UP, Lab, learner_dir, remembered_username
 from .names import parse_reference
 from .result import CheckResult
 
@@ -927,15 +927,20 @@ def platform_folder(lab: Lab, name: str = "hello") -> Path:
     time."""
     from . import platformapp
 
-    folder = learner_dir(lab.username or "_signing-up") / "apps" / name
-    shutil.rmtree(folder, ignore_errors=True)
-    return platformapp.write_folder(folder)
+    return platformapp.write_folder(_fresh_folder(lab, name))
 
 
 def app_folder(lab: Lab, name: str) -> Path:
     """A copy of the app's source (Dockerfile, app.py, requirements.txt) that is yours to change,
     in your lab's folder. A fresh copy each time."""
-    folder = learner_dir(lab.username) / "apps" / name
-    shutil.rmtree(folder, ignore_errors=True)
+    folder = _fresh_folder(lab, name)
     shutil.copytree(asset("my-flask-app"), folder)
+    return folder
+
+
+def _fresh_folder(lab: Lab, name: str) -> Path:
+    """``apps/NAME`` in the lab's folder (a lab waiting for its sign-up has one too), emptied:
+    the path, not yet made."""
+    folder = learner_dir(lab.username or SIGN_UP) / "apps" / name
+    shutil.rmtree(folder, ignore_errors=True)
     return folder

@@ -58,8 +58,8 @@ class Place:
     """Other users must pass through every folder above it, outside any jail (a sandbox's
     rootless engine keeps its data in it)."""
     longest_below: str = ""
-    """The longest Unix socket path made below it (``*`` for one name), which must fit the
-    kernel's 107 characters: a root too long for it is refused before anything is made."""
+    """The longest Unix socket path made below it, which must fit the kernel's 107
+    characters: a root too long for it is refused before anything is made."""
 
     def path(self) -> Path:
         """Where it is; nothing is made."""
