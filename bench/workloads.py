@@ -18,10 +18,10 @@ from testcontainers.community.registry import DockerRegistryContainer
 
 from grader import Lab
 from grader.checks import CHECKS
+from grader.hub.containers import ClassroomRegistry
 from grader.infra import images
 from grader.infra.engine import Engine
 from grader.infra.net import first_answering, free_port
-from grader.infra.registry import ClassroomRegistry
 
 from .util import median, p95, remove, scratch, timed
 
@@ -336,7 +336,7 @@ def _scores(root: Path, lab: str) -> list[float]:
 
 
 def _where() -> str:
-    from grader.infra import sandbox
+    from grader.isolation import sandbox
 
     return ", each in its sandbox" if sandbox.support()[0] else " (no sandbox here)"
 
@@ -524,7 +524,8 @@ def classroom(size: Size) -> list[dict]:
     """Sign-in to a ready lab (server, engine, registry and hub) vs a learner's own JupyterLab
     and lab; memory per student; concurrent students doing the whole lifecycle before a push
     takes twice its time alone."""
-    from grader.infra import places, sandbox, seats
+    from grader.infra import places
+    from grader.isolation import sandbox, seats
     from grader.server import control
     from grader.server.client import Person
 

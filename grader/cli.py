@@ -41,7 +41,7 @@ def ensure_images(out: TextIO) -> ExitStatus:
 def grade(options, out: TextIO, err: TextIO) -> ExitStatus:
     """Autograde every submission of a class, then print a summary and export the CSV."""
     from .grading import classroom
-    from .infra import sandbox
+    from .isolation import sandbox
 
     root = Path(options.course_dir).resolve()
     sandboxed, why = sandbox.support()

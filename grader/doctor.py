@@ -8,9 +8,10 @@ import shutil
 from dataclasses import dataclass, field
 
 from .errors import CourseError
-from .infra import images, net, sandbox
+from .infra import images, net
 from .infra.engine import BUILDKIT, Engine, EngineInfo
 from .infra.owners import reap_dead_labs
+from .isolation import sandbox
 
 
 @dataclass(frozen=True)

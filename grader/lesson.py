@@ -8,8 +8,8 @@ app, the app's page, a copy of the app's source, the paragraph true on this engi
 
 from __future__ import annotations
 
-from . import lessons
-from .lessons import (
+from .course import lessons
+from .course.lessons import (
     app_folder,
     app_port,
     app_port_note,
@@ -18,7 +18,7 @@ from .lessons import (
     page,
     platform_folder,
 )
-from .widgets import (
+from .course.widgets import (
     CheckButton,
     DiagnoseBox,
     DoctorPanel,

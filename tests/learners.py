@@ -6,7 +6,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from grader import Lab, lessons
+from grader import Lab
+from grader.course import lessons
 
 
 @contextlib.contextmanager

@@ -1037,6 +1037,6 @@ def test_the_module_imports_nothing_heavy():
         "shlex",
         "collections.abc",
         "dataclasses",
-        ".names",
-        ".result",
+        "..names",
+        "..result",
     }

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InvalidInput
+from ..hub.registry import Manifest
 from ..infra.engine import EngineEvent
-from ..infra.hubapi import TokenRequest
-from ..infra.registry import Manifest, RegistryRequest
+from ..infra.logs import RegistryRequest, TokenRequest
 from ..names import DOCKER_HUB, Reference, parse_reference, same_image_name
 from ..result import shell
 

@@ -5,8 +5,8 @@ and its permission allows a push."""
 
 from __future__ import annotations
 
+from ..hub.client import PERMISSION_LABELS, WRITE_SCOPES
 from ..infra.dockerconfig import CredentialProblem
-from ..infra.hubapi import PERMISSION_LABELS, WRITE_SCOPES
 from ..result import Outcome, failed, passed
 from .login import login_in_notebook
 

@@ -3,7 +3,7 @@ anonymous pull (logged out) that worked (public) or was refused (private), since
 
 from __future__ import annotations
 
-from ..infra.registry import rfc3339_ns
+from ..infra.logs import rfc3339_ns
 from ..result import Outcome, failed, passed, shell
 from .evidence import target
 from .login import login_in_notebook

@@ -2,7 +2,7 @@
 cores, then a summary and nbgrader's CSV export.
 
 Each submission is graded by its own ``nbgrader autograde`` process (nbgrader's applications
-are one per process), in a sandbox of its own (``grader/infra/sandbox.py``) that a background
+are one per process), in a sandbox of its own (``grader/isolation/sandbox.py``) that a background
 thread makes while the process starts; ``execute.py`` adopts it. Where no sandbox can be made,
 each process starts a fresh lab of its own on the host's engine.
 """
@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput
-from ..infra import images, sandbox
+from ..infra import images
 from ..infra.engine import Engine
+from ..isolation import sandbox
 from ..tables import text_table
 
 # What our own infrastructure errors and the engine's connection failures look like in

@@ -5,7 +5,7 @@ The student's code runs in the kernel, so anything computed there can be faked: 
 defined, ``Lab.check`` or ``requests`` patched, a file written. Here the grading process:
 
 1. reads the USERNAME the notebook states (a plain string in its answer cell);
-2. makes a sandbox (:mod:`grader.infra.sandbox`: a user of its own, a rootless engine loaded with
+2. makes a sandbox (:mod:`grader.isolation.sandbox`: a user of its own, a rootless engine loaded with
    the course's images, limits, a private view of the file system) and starts the classroom
    registry on the sandbox's engine with the student's account;
 3. runs the kernel in the sandbox, attached to that lab (``GRADER_LAB``: the student's own
@@ -47,8 +47,8 @@ from traitlets import Any, Bool, Dict, Integer, List
 from ..errors import InfrastructureError, InvalidInput
 from ..infra import images as _images
 from ..infra import places
-from ..infra import sandbox as _sandbox
 from ..infra.engine import Engine
+from ..isolation import sandbox as _sandbox
 from ..lab import GRADING_ENV, Lab
 from ..names import validate_username
 from ..result import CheckResult

@@ -26,7 +26,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..infra import sandbox as _sandbox
+from ..isolation import sandbox as _sandbox
 
 
 def main(root: str) -> None:

@@ -6,5 +6,5 @@ Unix user, a rootless Docker engine and a network namespace of their own (``grad
 - :mod:`.spawner`: JupyterHub's authenticator and spawner (a student's seat, then their server);
 - :mod:`.forward`: TCP between the host and a student's namespace, in the hub's event loop.
 
-The seat itself (user, engine, namespace, limits) is :mod:`grader.infra.seats`.
+The seat itself (user, engine, namespace, limits) is :mod:`grader.isolation.seats`.
 """

@@ -23,10 +23,11 @@ import requests
 
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import images as _images
-from ..infra import net, places, sandbox
+from ..infra import net, places
 from ..infra.engine import Engine
-from ..infra.sandbox import _zombie
-from ..infra.seats import HIDDEN, Seat, course_user
+from ..isolation import sandbox
+from ..isolation.sandbox import _zombie
+from ..isolation.seats import HIDDEN, Seat, course_user
 from . import roster as _roster
 
 DEFAULT_PORT = 8000

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import socket
 
-from ..infra.netns import Namespace
+from ..isolation.netns import Namespace
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

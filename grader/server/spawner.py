@@ -25,7 +25,7 @@ from traitlets import Unicode
 
 from ..infra import images as _images
 from ..infra.engine import Engine
-from ..infra.seats import Seat
+from ..isolation.seats import Seat
 from . import forward
 from .roster import Person
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from grader import lessons
+from grader.course import lessons
 from grader.result import runnable
 from tests.conftest import DOCKER_LINES, HUB_API_LINES
 from tests.learners import learner_lab

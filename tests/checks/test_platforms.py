@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from grader import lessons, platformapp
+from grader import platformapp
+from grader.course import lessons
 from tests.conftest import docker, login
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

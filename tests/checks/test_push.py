@@ -1,7 +1,7 @@
 import pytest
 
 from tests.conftest import docker, login, pushed, set_lab_token_active, tag_and_push
-from tests.infra.test_hub import DENIED
+from tests.hub.test_hub import DENIED
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

@@ -15,7 +15,8 @@ import pytest
 
 import grader
 from grader.cli import ExitStatus, main
-from grader.infra import places, sandbox
+from grader.infra import places
+from grader.isolation import sandbox
 from tests.conftest import fresh_machine_state
 from tests.grading.answers import ATTACKS, CRAFTED, TAMPERED, USER, flipped_metadata
 from tests.grading.course import LABS, fill, nbgrader, notebook, stage, submit

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from grader import hubview
+from grader.course import hubview
 from grader.infra.engine import BUILDKIT, LEGACY
 from grader.infra.images import asset
 from grader.result import runnable

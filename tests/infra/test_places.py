@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from grader.errors import InvalidInput, SandboxUnavailable
-from grader.infra import places, sandbox
+from grader.infra import places
+from grader.isolation import sandbox
 from tests.conftest import fresh_machine_state
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from grader import Lab, lessons
+from grader import Lab
+from grader.course import lessons
 from grader.infra import net
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]

@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import Lab, enginetexts, lessons
+from grader import Lab
+from grader.course import enginetexts, lessons
 from grader.infra.engine import ENGINE_FIX
 from tests.conftest import DOCKER_LINES, HUB_API_LINES
 from tests.notebooks.executed import LESSONS, NOTEBOOKS, TYPED, execute
@@ -267,7 +268,7 @@ def test_the_learners_commands_ran_for_real(course):
     assert end["answers_shown"] == []  # the typing learner never needed the answer
 
 
-# Where each lesson shows a paragraph that differs between engines (grader.enginetexts).
+# Where each lesson shows a paragraph that differs between engines (grader.course.enginetexts).
 ENGINE_TEXTS = {
     "03-tag": ["image-id"],
     "04-push": ["push-lines", "repush"],

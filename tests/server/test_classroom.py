@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from grader import cli
-from grader.infra import places, sandbox
+from grader.infra import places
 from grader.infra.net import free_port
-from grader.infra.seats import Seat
+from grader.isolation import sandbox
+from grader.isolation.seats import Seat
 from grader.server import control
 from grader.server.client import Person
 from grader.server.spawner import COURSE_ID

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.infra import sandbox
 from grader.infra.net import free_port
-from grader.infra.seats import Seat
+from grader.isolation import sandbox
+from grader.isolation.seats import Seat
 from grader.server import control
 from tests.grading.answers import CRAFTED
 from tests.grading.course import fill
@@ -33,7 +33,7 @@ pytestmark = [
 STUDENTS = {"webalice1": "alice's pw", "webbob123": "bob's pw"}
 TEACHER = ("webteach1", "teach pw")
 CELLS = [
-    'from grader.lessons import begin\nlab = begin("04-push")',
+    'from grader.course.lessons import begin\nlab = begin("04-push")',
     "!docker images",
     'print("LAB", lab.username, lab.registry, lab.hub_page("/login"))',
 ]

@@ -1,6 +1,6 @@
 """A hub the course does not run: the real Docker Hub, for self-study with your own account.
 
-The classroom hub (:class:`grader.infra.registry.ClassroomRegistry`) is the course's: the grader
+The classroom hub (:class:`grader.hub.registry.ClassroomRegistry`) is the course's: the grader
 has an account that reads everything and the hub's and the registry's logs. On Docker Hub the
 learner's own username and personal access token are the only credential, and no log can be
 read: the checks rest on what the registry and Docker Hub's API answer to that credential and on
@@ -15,7 +15,7 @@ import time
 import requests
 
 from ..errors import InvalidInput, RegistryUnavailable
-from .hubapi import DOCKER_HUB, Challenge, HubAPI, HubRefused
+from .client import DOCKER_HUB, Challenge, HubAPI, HubRefused
 from .registry import RegistryAPI
 
 DOCKER_HUB_REGISTRY = "docker.io"

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput, SandboxUnavailable
-from . import engine, jail, places
+from ..infra import engine, places
+from . import jail
 from .netns import Namespace
 from .sandbox import (
     _PATH,
@@ -230,7 +231,7 @@ class Seat:
         self, argv: list[str], env: dict[str, str], show: list[str], share: list[str] = ()
     ) -> list[str]:
         """The command (run as root) that runs ``argv`` as the student, in the engine's network
-        namespace and new PID and mount namespaces (:mod:`grader.infra.jail`): the root file
+        namespace and new PID and mount namespaces (:mod:`grader.isolation.jail`): the root file
         system read-only but the student's home and runtime folder; ``/root``, other homes,
         ``/tmp``, the host engine's data and the course's state hidden; the host engine's
         socket replaced by ``/dev/null``; no privilege to gain. ``show``: folders to leave

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from grader.errors import InvalidInput
-from grader.infra.hubapi import HubAPI, HubRefused
+from grader.hub.client import HubAPI, HubRefused
 from tests.conftest import docker
 
 pytestmark = pytest.mark.docker

@@ -7,9 +7,10 @@ import html
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .checks.evidence import human_size
-from .infra.registry import INDEX_TYPES, rfc3339_ns
-from .lab import APP_REPOSITORY
+from ..checks.evidence import human_size
+from ..hub.registry import INDEX_TYPES
+from ..infra.logs import rfc3339_ns
+from ..lab import APP_REPOSITORY
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The lessons' widgets: the only module that imports ipywidgets.
 
 Widgets only display and call. Running a command is :func:`grader.infra.commands.run`, a check
-is :meth:`grader.Lab.check`, the hub page is :func:`grader.hubview.repository`, the lifecycle and
-the catch-up are in :mod:`grader.lessons`, the quiz is marked by :func:`grader.quiz.grade`. Each
+is :meth:`grader.Lab.check`, the hub page is :func:`grader.course.hubview.repository`, the lifecycle and
+the catch-up are in :mod:`grader.course.lessons`, the quiz is marked by :func:`grader.course.quiz.grade`. Each
 widget keeps what it shows as plain attributes (``result``, ``lines``, ``repository``, …) so code
 and tests can read it, and writes text through one ``Output`` with ``append_stdout`` (text printed
 ``with out:`` only reaches a front end, never the kernel's own state).
@@ -19,12 +19,12 @@ from collections.abc import Callable
 import ipywidgets as w
 from IPython.display import display
 
+from ..doctor import Diagnosis, diagnose
+from ..errors import CourseError
+from ..infra import commands
+from ..infra.commands import CommandResult
+from ..result import CheckResult, as_html
 from . import hubview, lessons, quiz
-from .doctor import Diagnosis, diagnose
-from .errors import CourseError
-from .infra import commands
-from .infra.commands import CommandResult
-from .result import CheckResult, as_html
 
 _GREEN, _RED, _GREY = "#1a7f37", "#cf222e", "#6e7781"
 
@@ -405,7 +405,7 @@ class Predict(_Shown, _Background, w.VBox):
     def _diagnosis(self):
         """What the course makes of the command that failed, if one did: the same diagnosis a
         learner gets under a failed ``!docker`` line."""
-        from .diagnose import Context, diagnose
+        from ..diagnose import Context, diagnose
 
         failed = next((r for r in self.results if not r.ok), None)
         if failed is None:
@@ -485,7 +485,7 @@ class DiagnoseBox(_Shown, w.VBox):
         return self.run()
 
     def run(self):
-        from .diagnose import Context, diagnose
+        from ..diagnose import Context, diagnose
 
         context = Context.of(self.lab) if self.lab is not None else None
         command = self._command.value.strip() or "docker"

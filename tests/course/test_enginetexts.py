@@ -1,6 +1,6 @@
 import pytest
 
-from grader import enginetexts
+from grader.course import enginetexts
 from grader.errors import InvalidInput
 from grader.infra.engine import BUILDKIT, CLASSIC, CONTAINERD, LEGACY, EngineInfo
 

@@ -13,15 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checks.run import APP_PORT
+from ..errors import InvalidInput
+from ..facts import fact
+from ..infra import commands, net
+from ..infra.images import asset
+from ..lab import APP_REPOSITORY, SIGN_UP, Lab, learner_dir, remembered_username
+from ..names import parse_reference
+from ..result import CheckResult
 from . import enginetexts
-from .checks.run import APP_PORT
-from .errors import InvalidInput
-from .facts import fact
-from .infra import commands, net
-from .infra.images import asset
-from .lab import APP_REPOSITORY, SIGN_UP, Lab, learner_dir, remembered_username
-from .names import parse_reference
-from .result import CheckResult
 
 Log = Callable[[str], None]
 
@@ -894,7 +894,7 @@ def local_copy(lab: Lab, tag: str = "v1", repository: str = APP_REPOSITORY) -> L
 
 def engine_text(lab: Lab, key: str) -> enginetexts.EngineText:
     """The lesson's paragraph ``key`` as it is true on the learner's engine (classic or
-    containerd image store, BuildKit or the legacy builder): see :mod:`grader.enginetexts`."""
+    containerd image store, BuildKit or the legacy builder): see :mod:`grader.course.enginetexts`."""
     return enginetexts.text(lab.engine.info, key)
 
 
@@ -925,7 +925,7 @@ def platform_folder(lab: Lab, name: str = "hello") -> Path:
     """The build context of a two-platform image (a Dockerfile ``FROM scratch`` and a tiny
     program for linux/amd64 and one for linux/arm64), in your lab's folder. A fresh copy each
     time."""
-    from . import platformapp
+    from .. import platformapp
 
     return platformapp.write_folder(_fresh_folder(lab, name))
 

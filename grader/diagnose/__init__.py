@@ -23,8 +23,8 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .names import Reference, parse_reference
-from .result import as_html, shell
+from ..names import Reference, parse_reference
+from ..result import as_html, shell
 
 HEAD_CHARS = 8 * 1024
 TAIL_CHARS = 64 * 1024
@@ -435,7 +435,7 @@ def _page(ctx: Context, path: str) -> str | None:
     """The hub's page at ``path`` (Docker Hub keeps its settings on Docker Home)."""
     if not ctx.hub_url:
         return None
-    from .infra.remotehub import page_url  # only when a token page is named
+    from ..hub.dockerhub import page_url
 
     return page_url(ctx.hub_url, path)
 

@@ -12,10 +12,8 @@ import textwrap
 import pytest
 from ipywidgets.embed import embed_data
 
-from grader import hubview, lessons
-from grader.infra import commands, net
-from grader.infra.engine import ENGINE_FIX
-from grader.widgets import (
+from grader.course import hubview, lessons
+from grader.course.widgets import (
     CatchUp,
     CheckButton,
     DoctorPanel,
@@ -26,6 +24,8 @@ from grader.widgets import (
     VerifyForm,
     YourTurn,
 )
+from grader.infra import commands, net
+from grader.infra.engine import ENGINE_FIX
 from tests.learners import learner_lab, pushed
 
 pytestmark = [pytest.mark.docker]
@@ -186,7 +186,7 @@ TRACKER_IN_A_NEW_KERNEL = textwrap.dedent(
     """
     import json
     from grader import Lab
-    from grader.widgets import LifecycleTracker
+    from grader.course.widgets import LifecycleTracker
     lab = Lab.start(username="lessonsw", persistent=True)
     tracker = LifecycleTracker(lab)
     print(json.dumps({s.name: s.done for s in tracker.stages}))

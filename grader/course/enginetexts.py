@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import InvalidInput
-from .infra.engine import BUILDKIT, CLASSIC, CONTAINERD, EngineInfo
+from ..errors import InvalidInput
+from ..infra.engine import BUILDKIT, CLASSIC, CONTAINERD, EngineInfo
 
 
 @dataclass(frozen=True)

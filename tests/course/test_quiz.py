@@ -1,6 +1,6 @@
 import pytest
 
-from grader import quiz
+from grader.course import quiz
 
 
 def test_every_question_has_options_a_right_answer_and_an_explanation():

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from grader.doctor import diagnose
-from grader.infra import images, sandbox
+from grader.infra import images
 from grader.infra.dockerconfig import DockerConfig
 from grader.infra.engine import Engine
+from grader.isolation import sandbox
 
 pytestmark = [
     pytest.mark.docker,

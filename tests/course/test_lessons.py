@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from grader import lessons
 from grader.checks import NAMES
+from grader.course import lessons
 from grader.errors import InvalidInput
 from grader.infra import commands
 from tests.conftest import port_5000_taken

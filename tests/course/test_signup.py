@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from grader import Lab
+from grader.course.lessons import catch_up
 from grader.infra import places
 from grader.lab import SIGN_UP, learner_dir, remembered_username
-from grader.lessons import catch_up
 from tests.conftest import docker
 
 pytestmark = pytest.mark.docker

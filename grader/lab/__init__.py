@@ -14,26 +14,20 @@ from pathlib import Path
 
 import requests
 
-from . import checks as _checks
-from .errors import InvalidInput, LabStopped, RegistryUnavailable
-from .infra import cellshell, net, places
-from .infra import images as _images
-from .infra.dockerconfig import DockerConfig, default_config_dir
-from .infra.engine import Engine
-from .infra.hubapi import DOCKER_HUB, HubAPI, TokenRequest
-from .infra.owners import (
-    LAB,
-    LEARNER,
-    ROLE,
-    STATE_DIR,
-    owner_labels,
-    reap_dead_labs,
-    remove_lab,
-)
-from .infra.registry import ClassroomRegistry, RegistryAPI, RegistryRequest, requests_log
-from .infra.remotehub import DOCKER_HUB_REGISTRY, RemoteHub
-from .names import parse_reference, validate_username
-from .result import CheckResult, Outcome
+from .. import checks as _checks
+from ..errors import InvalidInput, LabStopped, RegistryUnavailable
+from ..hub.client import DOCKER_HUB, HubAPI
+from ..hub.containers import ClassroomRegistry
+from ..hub.dockerhub import DOCKER_HUB_REGISTRY, RemoteHub
+from ..hub.registry import RegistryAPI
+from ..infra import cellshell, net, places
+from ..infra import images as _images
+from ..infra.dockerconfig import DockerConfig, default_config_dir
+from ..infra.engine import Engine
+from ..infra.logs import RegistryRequest, TokenRequest, requests_log
+from ..infra.owners import LAB, LEARNER, ROLE, STATE_DIR, owner_labels, reap_dead_labs, remove_lab
+from ..names import parse_reference, validate_username
+from ..result import CheckResult, Outcome
 
 APP_REPOSITORY = _images.APP_REPOSITORY
 GRADING_ENV = "GRADER_LAB"
@@ -96,7 +90,7 @@ class Lab:
         """A grading run's own lab: its verdicts rest only on evidence the student cannot write
         (e.g. a credential helper named in the student's configuration is never run)."""
         self.sandbox = sandbox
-        """The grading sandbox this lab runs in (:class:`grader.infra.sandbox.Sandbox`), or None."""
+        """The grading sandbox this lab runs in (:class:`grader.isolation.sandbox.Sandbox`), or None."""
         self._registry = registry
         registry.api.platform = engine.platform  # an index is read for this engine's platform
         self._state_dir = state_dir
@@ -621,7 +615,7 @@ class Lab:
 
     def source(self, tag: str = "v1", repository: str = APP_REPOSITORY) -> str:
         """The local image a step starts from: ``my-flask-app:v1``, as in the seed. (Submissions
-        graded side by side each have an engine of their own: see :mod:`grader.infra.sandbox`.)"""
+        graded side by side each have an engine of their own: see :mod:`grader.isolation.sandbox`.)"""
         return f"{repository}:{tag}"
 
     def copy_app(self, folder: str | os.PathLike = "my-flask-app") -> Path:
@@ -876,7 +870,7 @@ def _explain_failure(command: str, output: str, status: int) -> None:
     from IPython import get_ipython
     from IPython.display import display
 
-    from .diagnose import Context, diagnose
+    from ..diagnose import Context, diagnose
 
     shell = get_ipython()
     held = [value for value in (shell.user_ns.values() if shell else ()) if isinstance(value, Lab)]

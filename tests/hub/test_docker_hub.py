@@ -13,8 +13,8 @@ import pytest
 from grader import Lab
 from grader.checks.evidence import Target, misnamings
 from grader.errors import InvalidInput
+from grader.hub.dockerhub import page_url, registry_url
 from grader.infra.dockerconfig import DockerConfig
-from grader.infra.remotehub import page_url, registry_url
 from grader.lab import learner_dir
 from tests.conftest import docker, login, set_private
 

@@ -40,8 +40,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import SandboxUnavailable
-from . import jail, places
-from .engine import Engine, answers
+from ..infra import places
+from ..infra.engine import Engine, answers
+from . import jail
 from .netns import Namespace
 
 USER_PREFIX = "gsbx-"

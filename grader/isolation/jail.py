@@ -1,6 +1,6 @@
-"""Run a program inside a sandbox: ``python -m grader.infra.jail SPEC.json``.
+"""Run a program inside a sandbox: ``python -m grader.isolation.jail SPEC.json``.
 
-Started by :meth:`grader.infra.sandbox.Sandbox.jail` as root, already in new PID and mount
+Started by :meth:`grader.isolation.sandbox.Sandbox.jail` as root, already in new PID and mount
 namespaces (``unshare``). Here: join the sandbox's cgroups, mount a fresh ``/proc``, hide the
 folders the spec names behind empty tmpfs mounts (except the sandbox's own folder), bind
 ``/dev/null`` over the host engine's socket, make every mount read-only but the sandbox's own, then become the
@@ -45,7 +45,7 @@ def command(spec: dict, folder: Path, netns: Path) -> list[str]:
     return [
         "nsenter", f"--net={netns}",
         "unshare", "--mount", "--pid", "--fork", "--kill-child", "--propagation=private",
-        sys.executable, "-m", "grader.infra.jail", str(path),
+        sys.executable, "-m", "grader.isolation.jail", str(path),
     ]  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from grader import hubview
+from grader.course import hubview
 from grader.infra import commands
 from tests.conftest import set_private
 from tests.learners import learner_lab, pushed

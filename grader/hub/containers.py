@@ -1,5 +1,6 @@
-"""The classroom registry: a real CNCF Distribution registry that requires login, started with
-testcontainers, and the HTTP questions the grader asks it."""
+"""The classroom's registry and its hub, as containers the course starts with testcontainers: a
+real CNCF Distribution registry that requires login, and the hub (``grader/assets/hub``) whose
+token service, API and pages stand in for Docker Hub's."""
 
 from __future__ import annotations
 
@@ -11,16 +12,14 @@ import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import requests
 
 from ..errors import PortInUse, RegistryUnavailable
-from . import net
-from .engine import Engine
-from .hubapi import Challenge, HubAPI, HubRefused
-from .owners import ROLE
+from ..infra import net
+from ..infra.owners import ROLE
+from .client import HubAPI, HubRefused
+from .registry import RegistryAPI
 
 # Without Docker Hub the reaper image (testcontainers/ryuk) cannot be had; the course removes
 # what it starts itself (labels on everything, removal on stop and at the next start).
@@ -30,307 +29,6 @@ from testcontainers.core.config import testcontainers_config  # noqa: E402
 from testcontainers.core.container import DockerContainer  # noqa: E402
 
 testcontainers_config.ryuk_disabled = True
-
-IMAGE_MANIFEST_TYPES = (
-    "application/vnd.docker.distribution.manifest.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-)
-INDEX_TYPES = (
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.index.v1+json",
-)
-MANIFEST_TYPES = ", ".join(IMAGE_MANIFEST_TYPES + INDEX_TYPES)
-ATTESTATION = "attestation-manifest"
-"""``vnd.docker.reference.type`` of the manifests BuildKit adds to an index (provenance)."""
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What the registry holds for one tag, as Docker Hub shows it.
-
-    A tag names an image manifest (what the classic image store and the legacy builder push) or
-    an image index (what BuildKit on the containerd image store pushes: the platform's manifest
-    plus an attestation manifest). For an index, the image fields are those of the manifest for
-    this machine's platform, picked as ``docker pull`` picks it; attestations are skipped."""
-
-    repository: str
-    reference: str
-    digest: str
-    """The tag's digest (``Docker-Content-Digest``): what ``docker push`` prints and Docker Hub
-    shows; the index's digest when the tag is an index."""
-    config_digest: str
-    """The config blob's digest: the local image ID on the classic image store."""
-    layers: tuple[tuple[str, int], ...]
-    """``(digest, compressed size)`` of each layer."""
-    media_type: str = IMAGE_MANIFEST_TYPES[0]
-    image_digest: str = ""
-    """The digest of the image manifest itself: the platform's entry of an index, else
-    :attr:`digest`."""
-    platform: str = ""
-    """``os/architecture`` of the image manifest, where the index says it."""
-    platforms: tuple[str, ...] = ()
-    """Every platform an index offers (attestations left out)."""
-    attestations: int = 0
-    """How many attestation manifests the index carries."""
-
-    @property
-    def is_index(self) -> bool:
-        return self.media_type in INDEX_TYPES
-
-    @property
-    def size(self) -> int:
-        """Compressed size: the sum of the layers, the figure Docker Hub shows."""
-        return sum(size for _, size in self.layers)
-
-    def identifies(self, image_id: str) -> bool:
-        """Whether a local image ID is this image: its config digest (classic image store), or
-        the digest of its index or manifest (containerd image store)."""
-        return bool(image_id) and image_id in (
-            self.config_digest,
-            self.digest,
-            self.image_digest or self.digest,
-        )
-
-
-@dataclass(frozen=True)
-class RegistryRequest:
-    """One line of the registry's request log."""
-
-    index: int
-    """Position in the log: later requests have larger indexes."""
-    time: str
-    method: str
-    uri: str
-    status: int
-    user: str
-    useragent: str
-    message: str
-
-    @property
-    def by_docker(self) -> bool:
-        return self.useragent.startswith("docker/")
-
-    @property
-    def time_ns(self) -> int:
-        """:attr:`time` (RFC 3339, nanoseconds) as nanoseconds since the epoch; 0 if unreadable."""
-        return rfc3339_ns(self.time)
-
-    def target(self) -> tuple[str, str, str] | None:
-        """``(repository, 'manifests' | 'blobs' | 'tags', reference)`` for a /v2/ API path."""
-        path = self.uri.split("?", 1)[0]
-        if not path.startswith("/v2/"):
-            return None
-        for kind in ("manifests", "blobs", "tags"):
-            marker = f"/{kind}/"
-            if marker in path:
-                repo, _, ref = path[4:].rpartition(marker)
-                return repo, kind, ref
-        return None
-
-
-class RegistryAPI:
-    """HTTP questions to the registry, asked as the grader's own account.
-
-    The registry uses token auth, as Docker Hub's does: a request without a token is answered
-    ``401`` with a Bearer challenge; the token comes from the hub's token service
-    (:attr:`hub`), for the scope the challenge names, and the request is sent again with it."""
-
-    def __init__(
-        self,
-        base_url: str,
-        auth: tuple[str, str],
-        hub: HubAPI,
-        platform: str = "linux/amd64",
-        session: requests.Session | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
-        """Plain HTTP, or into a grading sandbox's network namespace (``Namespace.session``)."""
-        self.auth = auth
-        self.hub = hub
-        self.platform = platform
-        """``os/architecture`` whose manifest an index is read for (the engine's own)."""
-        self._tokens: dict[str, str] = {}
-
-    def _get(self, path: str, *, method: str = "GET", auth=None, headers=None) -> requests.Response:
-        anonymous = auth is _anonymous
-        headers = dict(headers or {})
-        scope = _scope_of(path)
-        # An anonymous question is asked afresh each time: a token from before a repository
-        # became private would still be accepted until it expires.
-        cached = None if anonymous else self._tokens.get(scope)
-        if cached:
-            headers["Authorization"] = "Bearer " + cached
-        response = self._send(method, path, headers)
-        challenge = Challenge.parse(response.headers.get("WWW-Authenticate", ""))
-        if response.status_code == 401 and challenge is not None:
-            try:
-                token, _ = self.hub.registry_token(
-                    [challenge.scope] if challenge.scope else [], None if anonymous else self.auth
-                )
-            except HubRefused:
-                return response
-            if not anonymous:
-                self._tokens[scope] = token
-            headers["Authorization"] = "Bearer " + token
-            response = self._send(method, path, headers)
-        return response
-
-    def _send(self, method: str, path: str, headers: dict) -> requests.Response:
-        try:
-            return self.session.request(
-                method, self.base_url + path, headers=headers, timeout=10, auth=_anonymous
-            )
-        except requests.exceptions.RequestException as error:
-            raise RegistryUnavailable(
-                f"The classroom registry at {self.base_url} did not answer ({type(error).__name__}).",
-                "Start the lab again (lab.stop(); Lab.start(...)); `grader doctor` shows the engine's state.",
-            ) from None
-
-    def mark(self) -> str:
-        """Send a request only the grader makes and return its URI: once it shows in the log,
-        the log holds every request answered before it (Distribution writes a request's line
-        after sending the response, so a client can finish before its line is written)."""
-        uri = f"/v2/?mark={secrets.token_hex(8)}"
-        self._get(uri)
-        return uri
-
-    def authenticates(self, username: str, secret: str) -> bool:
-        """Would ``docker login`` succeed as ``username`` with ``secret``?"""
-        return self.hub.authenticates(username, secret)
-
-    def answers(self) -> bool:
-        """Does anything answer HTTP at the registry's address (any status)?"""
-        try:
-            self.session.get(self.base_url + "/v2/", timeout=0.5)
-            return True
-        except requests.exceptions.RequestException:
-            return False
-
-    def ping(self) -> bool:
-        return self._get("/v2/").status_code == 200
-
-    def requires_login(self, repository: str) -> bool:
-        """Whether a client without a credential is refused ``repository`` (a private
-        repository, or one that does not exist yet)."""
-        return self._get(f"/v2/{repository}/tags/list", auth=_anonymous).status_code == 401
-
-    def catalog(self) -> list[str]:
-        response = self._get("/v2/_catalog?n=1000")
-        return response.json().get("repositories") or [] if response.ok else []
-
-    def tags(self, repository: str) -> list[str]:
-        response = self._get(f"/v2/{repository}/tags/list")
-        if response.status_code == 404:
-            return []
-        response.raise_for_status()
-        return sorted(response.json().get("tags") or [])
-
-    def manifest(self, repository: str, reference: str) -> Manifest | None:
-        """What ``repository:reference`` names, read as the docker client reads it."""
-        found = self._manifest_json(repository, reference)
-        if found is None:
-            return None
-        digest, media_type, body = found
-        if media_type not in INDEX_TYPES:
-            return _image_manifest(repository, reference, digest, media_type, body, digest)
-        entries = [e for e in body.get("manifests") or [] if not _is_attestation(e)]
-        platforms = tuple(_platform(e) for e in entries)
-        want = self.platform.split("/")[:2]
-        chosen = next((e for e in entries if _platform(e).split("/")[:2] == want), None)
-        chosen = chosen or next(iter(entries), None)
-        image = self._manifest_json(repository, chosen["digest"]) if chosen else None
-        fields = {"config_digest": "", "layers": ()}
-        if image is not None:
-            inner = _image_manifest(repository, reference, digest, image[1], image[2], image[0])
-            fields = {"config_digest": inner.config_digest, "layers": inner.layers}
-        return Manifest(
-            repository=repository,
-            reference=reference,
-            digest=digest,
-            media_type=media_type,
-            image_digest=chosen["digest"] if chosen else "",
-            platform=_platform(chosen) if chosen else "",
-            platforms=platforms,
-            attestations=len(body.get("manifests") or []) - len(entries),
-            **fields,
-        )
-
-    def image_platform(self, repository: str, manifest: Manifest) -> str:
-        """``os/architecture`` from the image's config blob ("" if it cannot be read)."""
-        if not manifest.config_digest:
-            return ""
-        response = self._get(f"/v2/{repository}/blobs/{manifest.config_digest}")
-        try:
-            config = response.json() if response.ok else {}
-        except ValueError:
-            return ""
-        return f"{config.get('os', '')}/{config.get('architecture', '')}".strip("/")
-
-    def _manifest_json(self, repository: str, reference: str) -> tuple[str, str, dict] | None:
-        response = self._get(
-            f"/v2/{repository}/manifests/{reference}", headers={"Accept": MANIFEST_TYPES}
-        )
-        if response.status_code == 404:
-            return None
-        response.raise_for_status()
-        body = response.json()
-        media_type = body.get("mediaType") or response.headers.get("Content-Type", "")
-        return response.headers.get("Docker-Content-Digest", ""), media_type, body
-
-
-def _image_manifest(repository, reference, digest, media_type, body, image_digest) -> Manifest:
-    return Manifest(
-        repository=repository,
-        reference=reference,
-        digest=digest,
-        config_digest=(body.get("config") or {}).get("digest", ""),
-        layers=tuple((layer["digest"], int(layer["size"])) for layer in body.get("layers", [])),
-        media_type=media_type,
-        image_digest=image_digest,
-    )
-
-
-def _is_attestation(entry: dict) -> bool:
-    annotations = entry.get("annotations") or {}
-    platform = entry.get("platform") or {}
-    return (
-        annotations.get("vnd.docker.reference.type") == ATTESTATION
-        or platform.get("os") == "unknown"
-    )
-
-
-def _platform(entry: dict) -> str:
-    platform = entry.get("platform") or {}
-    text = f"{platform.get('os', '')}/{platform.get('architecture', '')}"
-    return text + (f"/{platform['variant']}" if platform.get("variant") else "")
-
-
-def rfc3339_ns(text: str) -> int:
-    """``2026-11-27T03:32:19.161961112Z`` as nanoseconds since the epoch (0 if unreadable)."""
-    seconds, _, fraction = text.rstrip("Z").partition(".")
-    try:
-        whole = datetime.fromisoformat(seconds).replace(tzinfo=timezone.utc).timestamp()
-    except ValueError:
-        return 0
-    digits = "".join(c for c in fraction if c.isdigit())[:9].ljust(9, "0")
-    return int(whole) * 10**9 + int(digits)
-
-
-def _scope_of(path: str) -> str:
-    """The scope a request for ``path`` needs (the key its token is kept under)."""
-    if path.startswith("/v2/_catalog"):
-        return "registry:catalog:*"
-    for kind in ("/manifests/", "/blobs/", "/tags/"):
-        if kind in path:
-            return "repository:" + path[4:].split(kind, 1)[0] + ":pull"
-    return ""
-
-
-def _anonymous(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """An auth hook that sends no credential (the session's own account is not used)."""
-    return request
-
 
 HUB_PORT = 8080
 """The hub's port inside its container (the registry's is 5000, in the same network)."""
@@ -443,7 +141,7 @@ class ClassroomRegistry(DockerContainer):
     PORT = 5000
     classroom = True
     """The course runs this hub: its grader account, logs and accounts can be read (not so on
-    Docker Hub: :class:`grader.infra.remotehub.RemoteHub`)."""
+    Docker Hub: :class:`grader.hub.dockerhub.RemoteHub`)."""
 
     def __init__(
         self,
@@ -700,55 +398,3 @@ class ClassroomRegistry(DockerContainer):
                 if isinstance(record, dict):
                     found.append(record)
         return found
-
-
-def requests_log(
-    engine: Engine, container_id: str, api: RegistryAPI | None = None
-) -> list[RegistryRequest]:
-    """The registry's own request log, oldest first.
-
-    Distribution logs a finished request as ``response completed`` (``… with error`` for 4xx/5xx,
-    which also names the user), and a refused one before any handler runs: ``error
-    authenticating user "NAME"`` for a wrong secret, ``error authorizing context`` when no
-    credential was sent (the docker client's first try on every request).
-    """
-    mark = api.mark() if api else None
-    deadline = time.monotonic() + 2
-    while True:
-        text = engine.container_logs(container_id)
-        if mark is None or mark in text or time.monotonic() > deadline:
-            break
-        time.sleep(0.01)
-    entries: list[RegistryRequest] = []
-    for line in text.splitlines():
-        if not line.startswith("{"):
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        message = record.get("msg", "")
-        if message.startswith("response completed"):
-            status, user = (
-                int(record.get("http.response.status") or 0),
-                record.get("auth.user.name", ""),
-            )
-        elif message.startswith("error authenticating user"):
-            status, user = 401, message.split('"')[1] if '"' in message else ""
-        elif message.startswith("error authorizing context"):
-            status, user = 401, ""
-        else:
-            continue
-        entries.append(
-            RegistryRequest(
-                index=len(entries),
-                time=record.get("time", ""),
-                method=record.get("http.request.method", ""),
-                uri=record.get("http.request.uri", ""),
-                status=status,
-                user=user,
-                useragent=record.get("http.request.useragent", ""),
-                message=message,
-            )
-        )
-    return entries

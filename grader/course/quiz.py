@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .facts import fact
+from ..facts import fact
 
 
 @dataclass(frozen=True)
