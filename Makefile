@@ -9,7 +9,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBGRADER_INSTRUCTOR_PLUGINS := @jupyter/nbgrader:create-assignment @jupyter/nbgrader:formgrader \
 	@jupyter/nbgrader:course-list
 
-.PHONY: lab test setup images doctor lint clean labs bench
+.PHONY: lab test test-fast setup images doctor lint clean labs bench
 
 lab: images
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(ROOT_FLAG) notebooks/00-welcome.ipynb
@@ -27,6 +27,12 @@ test: images
 		DOCKER_HOST=$$host $(BIN)/grader images && \
 		DOCKER_HOST=$$host $(BIN)/python -m pytest -m "docker and not class_grading and not classroom_server" $(PYTEST_ARGS) || exit 1; \
 	done
+
+# The inner loop: every test that needs no Docker engine, no root and no browser (the hub's server
+# in-process, names, results, recorded diagnoses, rosters, settings, the architecture's contracts),
+# with DOCKER_HOST pointing nowhere so a test that reaches for an engine fails instead of using one.
+test-fast: setup
+	DOCKER_HOST=unix:///nonexistent/docker.sock $(BIN)/python -m pytest -m "not docker and not browser" -p no:cacheprovider $(PYTEST_ARGS)
 
 # Every benchmark, each with its baseline measured in the same run (table + bench/results/*.json).
 bench: images
@@ -49,7 +55,7 @@ doctor: setup
 	$(BIN)/grader doctor
 
 lint: setup
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 # The virtual environment is made once and refreshed whenever pyproject.toml changes.
 setup: $(VENV)/.installed $(VENV)/etc/jupyter/labconfig/default_setting_overrides.json .node/.installed

@@ -16,6 +16,7 @@ import docker.errors
 import requests
 
 from ..errors import EngineUnavailable, ImageUnavailable
+from ..settings import settings
 
 LABEL = "org.publishing-course"
 """Prefix of every label the course puts on what it creates."""
@@ -159,7 +160,7 @@ class Engine:
             client = docker.from_env(timeout=timeout)
             client.ping()
         except (docker.errors.DockerException, requests.exceptions.RequestException) as error:
-            where = os.environ.get("DOCKER_HOST") or "the default socket (/var/run/docker.sock)"
+            where = settings().docker_host or "the default socket (/var/run/docker.sock)"
             raise EngineUnavailable(
                 f"No Docker engine answers at {where} ({_short(error)}).", ENGINE_FIX
             ) from None
@@ -436,7 +437,7 @@ def _docker_cli() -> str:
 def cli_builder() -> str:
     """What the docker CLI builds with: BuildKit (the buildx plugin) unless it is missing or
     ``DOCKER_BUILDKIT=0`` asks for the legacy builder."""
-    if os.environ.get("DOCKER_BUILDKIT", "").strip().lower() in ("0", "false"):
+    if settings().legacy_builder:
         return LEGACY
     return _buildx_answers(_docker_cli())
 

@@ -21,19 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ImageUnavailable
+from ..settings import settings
 from . import places
 from .engine import LABEL, Engine
 
 Log = Callable[[str], None]
 
-REGISTRY_IMAGE = os.environ.get("COURSE_REGISTRY_IMAGE", "registry:2")
-BASE_IMAGE = os.environ.get("COURSE_BASE_IMAGE", "python:3.12-slim")
 APP_REPOSITORY = "my-flask-app"
 APP_IMAGE = f"{APP_REPOSITORY}:v1"
 OFFLINE_REGISTRY_IMAGE = "publishing-course/registry:2.8-debian"
 OFFLINE_BASE_IMAGE = "publishing-course/python:3-bookworm"
-REGISTRY_BINARY = os.environ.get("COURSE_REGISTRY_BINARY", "/usr/bin/docker-registry")
-DEBIAN_MIRROR = os.environ.get("COURSE_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 DEBIAN_SUITE = "bookworm"
 APP_HASH_LABEL = f"{LABEL}.app-hash"
 HUB_IMAGE = "publishing-course/hub:1"
@@ -91,8 +88,10 @@ def offline_tools() -> dict[str, str | None]:
     """What each offline build needs that is missing (None when all is there)."""
     registry = (
         None
-        if Path(REGISTRY_BINARY).exists()
-        else (f"{REGISTRY_BINARY} is missing: `apt-get install docker-registry` (Debian/Ubuntu)")
+        if Path(settings().registry_binary).exists()
+        else (
+            f"{settings().registry_binary} is missing: `apt-get install docker-registry` (Debian/Ubuntu)"
+        )
     )
     base = None
     if not shutil.which("debootstrap"):
@@ -108,8 +107,8 @@ def status(engine: Engine) -> list[ImageStatus]:
     tools = offline_tools()
     found = []
     for role, name, offline in (
-        ("registry", REGISTRY_IMAGE, OFFLINE_REGISTRY_IMAGE),
-        ("base", BASE_IMAGE, OFFLINE_BASE_IMAGE),
+        ("registry", settings().registry_image, OFFLINE_REGISTRY_IMAGE),
+        ("base", settings().base_image, OFFLINE_BASE_IMAGE),
     ):
         present = next((n for n in (name, offline) if engine.image(n)), None)
         if present:
@@ -158,8 +157,10 @@ def _lock() -> Iterator[None]:
 def ensure(engine: Engine, log: Log = print) -> CourseImages:
     """Make sure every image the course needs is present; return their names."""
     with _lock():
-        registry = _ensure_one(engine, REGISTRY_IMAGE, OFFLINE_REGISTRY_IMAGE, build_registry, log)
-        base = _ensure_one(engine, BASE_IMAGE, OFFLINE_BASE_IMAGE, build_base, log)
+        registry = _ensure_one(
+            engine, settings().registry_image, OFFLINE_REGISTRY_IMAGE, build_registry, log
+        )
+        base = _ensure_one(engine, settings().base_image, OFFLINE_BASE_IMAGE, build_base, log)
         _ensure_app(engine, base, log)
         _ensure_hub(engine, base, log)
     return CourseImages(registry=registry, base=base)
@@ -274,9 +275,9 @@ def build_registry(engine: Engine, ref: str, log: Log) -> None:
     with tempfile.TemporaryDirectory(prefix="registry-image-") as context:
         root = Path(context)
         lines = ["FROM scratch"]
-        shutil.copy2(REGISTRY_BINARY, root / "registry")
+        shutil.copy2(settings().registry_binary, root / "registry")
         lines.append("COPY registry /bin/registry")
-        for index, library in enumerate(_linked_libraries(REGISTRY_BINARY)):
+        for index, library in enumerate(_linked_libraries(settings().registry_binary)):
             shutil.copy2(os.path.realpath(library), root / f"lib{index}")
             lines.append(f"COPY lib{index} {library}")
         shutil.copy2(asset("registry", "config.yml"), root / "config.yml")
@@ -310,17 +311,17 @@ def build_base(engine: Engine, ref: str, log: Log) -> None:
         raise ImageUnavailable(f"Cannot build {ref} offline: {missing}.", missing)
     with tempfile.TemporaryDirectory(prefix="python-base-") as work:
         rootfs = Path(work) / "rootfs"
-        log(f"images: debootstrap {DEBIAN_SUITE} from {DEBIAN_MIRROR} (about a minute)")
+        log(f"images: debootstrap {DEBIAN_SUITE} from {settings().debian_mirror} (about a minute)")
         command = [
             "debootstrap", "--variant=minbase", "--include=python3,python3-flask",
-            DEBIAN_SUITE, str(rootfs), DEBIAN_MIRROR,
+            DEBIAN_SUITE, str(rootfs), settings().debian_mirror,
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-5:])
             raise ImageUnavailable(
                 f"debootstrap failed (exit {done.returncode}):\n{tail}",
-                "Check that the Debian mirror is reachable, or set COURSE_DEBIAN_MIRROR.",
+                "Check that the Debian mirror is reachable, or set COURSE_settings().debian_mirror.",
             )
         for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
             for item in (rootfs / cache).glob("*"):

@@ -17,14 +17,13 @@ the variable):
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidInput
+from ..settings import DEFAULT_STATE_ROOT, settings
 
 STATE_ROOT_ENV = "COURSE_STATE_ROOT"
-DEFAULT_STATE_ROOT = "/var/lib/publishing-course"
 SOCKET_PATH_MAX = 107
 """The longest path a Unix socket may have (``sun_path`` is 108 bytes with its final NUL)."""
 STATE_ROOT_MODE = 0o755
@@ -33,13 +32,12 @@ STATE_ROOT_MODE = 0o755
 
 def state_root() -> Path:
     """The machine's state folder (``COURSE_STATE_ROOT``, else ``/var/lib/publishing-course``)."""
-    return Path(os.environ.get(STATE_ROOT_ENV) or DEFAULT_STATE_ROOT)
+    return settings().state_root
 
 
 def cache_root() -> Path:
     """The user's own cache folder for the course (``$XDG_CACHE_HOME/publishing-course``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "publishing-course"
+    return settings().cache_home / "publishing-course"
 
 
 @dataclass(frozen=True)

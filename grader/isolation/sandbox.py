@@ -42,13 +42,11 @@ from pathlib import Path
 from ..errors import SandboxUnavailable
 from ..infra import places
 from ..infra.engine import Engine, answers
+from ..settings import settings
 from . import jail
 from .netns import Namespace
 
 USER_PREFIX = "gsbx-"
-ROOTLESS_SCRIPT = os.environ.get(
-    "COURSE_DOCKERD_ROOTLESS", "/usr/share/docker.io/contrib/dockerd-rootless.sh"
-)
 CGROUP_NAME = "publishing-course"
 SANDBOX_ENV = "GRADER_SANDBOX"
 """Set by ``grader grade`` for an ``nbgrader autograde`` process: the sandbox made for it."""
@@ -79,8 +77,8 @@ def support() -> tuple[bool, str]:
         for name in ("rootlesskit", "slirp4netns", "newuidmap", "useradd", "unshare", "dockerd")
         if not shutil.which(name)
     ]
-    if not Path(ROOTLESS_SCRIPT).exists():
-        missing.append(ROOTLESS_SCRIPT)
+    if not Path(settings().rootless_script).exists():
+        missing.append(settings().rootless_script)
     if missing:
         return False, (
             f"missing {', '.join(missing)}: `apt-get install docker.io rootlesskit slirp4netns "
@@ -193,7 +191,7 @@ class Sandbox:
         }
         command = [
             "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
-            ROOTLESS_SCRIPT, "--data-root", str(self.root / "data"),
+            settings().rootless_script, "--data-root", str(self.root / "data"),
             "-H", f"unix://{self.root}/sock/student.sock",
             "-H", f"unix://{self.root}/sock/grader.sock",
             # The plain proxy, listening in the sandbox's own network namespace (rootlesskit's
@@ -363,7 +361,7 @@ def make_cgroups(name: str, limits: Limits) -> None:
     ``limits``. On cgroup v2 a new group hands no controller down, so the course's own group
     enables memory and pids for its children first: without it a machine's first grading would
     run with no limit at all (each write is allowed to fail: the limits are best effort)."""
-    for folder, settings in _cgroup_settings(limits).items():
+    for folder, values in _cgroup_settings(limits).items():
         parent = folder / CGROUP_NAME
         parent.mkdir(exist_ok=True)
         if (folder / "cgroup.controllers").exists():
@@ -371,7 +369,7 @@ def make_cgroups(name: str, limits: Limits) -> None:
                 with contextlib.suppress(OSError):
                     (parent / "cgroup.subtree_control").write_text(controller)
         (parent / name).mkdir(exist_ok=True)
-        for key, value in settings.items():
+        for key, value in values.items():
             with contextlib.suppress(OSError):
                 (parent / name / key).write_text(str(value))
 

@@ -28,12 +28,12 @@ from pathlib import Path
 
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import engine, places
+from ..settings import settings
 from . import jail
 from .netns import Namespace
 from .sandbox import (
     _PATH,
     CGROUP_NAME,
-    ROOTLESS_SCRIPT,
     Limits,
     _cgroup_pids,
     _cgroup_settings,
@@ -146,7 +146,7 @@ class Seat:
         }
         command = [
             "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups",
-            ROOTLESS_SCRIPT, "--data-root", str(self.data_root),
+            settings().rootless_script, "--data-root", str(self.data_root),
             "-H", self.docker_host,
             f"--userland-proxy-path={shutil.which('docker-proxy') or '/usr/sbin/docker-proxy'}",
         ]  # fmt: skip
