@@ -48,6 +48,7 @@ from ..errors import InfrastructureError, InvalidInput
 from ..infra import images as _images
 from ..infra import places
 from ..infra.engine import Engine
+from ..isolation import rootless
 from ..isolation import sandbox as _sandbox
 from ..lab import GRADING_ENV, Lab
 from ..names import validate_username
@@ -148,7 +149,7 @@ class VerifiedExecute(Execute):
                 "DOCKER_CONFIG": str(self._lab.config.directory),
                 "LANG": "C.UTF-8",
                 "PYTHONDONTWRITEBYTECODE": "1",
-                "PATH": f"{Path(sys.executable).parent}:{_sandbox._PATH}",
+                "PATH": f"{Path(sys.executable).parent}:{rootless.PATH}",
             },
             hide=_course_folders(self.resources),
             show=sorted({sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])}),

@@ -31,7 +31,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -43,23 +42,13 @@ from ..errors import SandboxUnavailable
 from ..infra import places
 from ..infra.engine import Engine, answers
 from ..settings import settings
-from . import jail
+from . import jail, rootless
 from .netns import Namespace
+from .rootless import Limits, make_cgroups
 
 USER_PREFIX = "gsbx-"
-CGROUP_NAME = "publishing-course"
 SANDBOX_ENV = "GRADER_SANDBOX"
 """Set by ``grader grade`` for an ``nbgrader autograde`` process: the sandbox made for it."""
-_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one sandbox may use."""
-
-    memory_mb: int = 3072
-    processes: int = 1024
-    disk_mb: int = 4096
 
 
 def support() -> tuple[bool, str]:
@@ -171,62 +160,31 @@ class Sandbox:
         _record(self.name, {**record, "owner_pid": os.getpid(), "state": state})
 
     def cgroup_paths(self) -> list[Path]:
-        return [folder / CGROUP_NAME / self.name for folder in _cgroup_settings(self.limits)]
-
-    def _enter_cgroups(self) -> None:
-        """Run in the child before exec: the process and all it starts count against the
-        sandbox's limits."""
-        for path in self.cgroup_paths():
-            with contextlib.suppress(OSError):
-                (path / "cgroup.procs").write_text(str(os.getpid()))
+        return rootless.cgroup_paths(self.name, self.limits)
 
     def _start_engine(self) -> None:
-        env = {
-            "HOME": str(self.root / "home"),
-            "XDG_RUNTIME_DIR": str(self.root / "xdg"),
-            "PATH": _PATH,
-            # Published ports stay inside the sandbox's network namespace: two sandboxes both
-            # running `docker run -p 5000:5000` never collide, and nothing reaches the host's.
-            "DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER": "none",
-        }
-        command = [
-            "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups",
-            settings().rootless_script, "--data-root", str(self.root / "data"),
-            "-H", f"unix://{self.root}/sock/student.sock",
-            "-H", f"unix://{self.root}/sock/grader.sock",
-            # The plain proxy, listening in the sandbox's own network namespace (rootlesskit's
-            # proxy would ask a port driver to publish on the host, and there is none).
-            f"--userland-proxy-path={shutil.which('docker-proxy') or '/usr/sbin/docker-proxy'}",
-        ]  # fmt: skip
-        log = open(self.root / "engine.log", "wb")  # noqa: SIM115 (the engine keeps it)
-        process = subprocess.Popen(
-            command, env=env, cwd=self.root / "home", stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, preexec_fn=self._enter_cgroups, start_new_session=True,
-        )  # fmt: skip
-        log.close()
-        self.engine_pid = process.pid
-        self._write_manifest()
-        deadline = time.monotonic() + 30
-        while not self._answers():
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = (self.root / "engine.log").read_text(errors="replace").splitlines()[-8:]
-                raise SandboxUnavailable(
-                    "The sandbox's rootless Docker engine did not start:\n" + "\n".join(tail),
-                    "Run `grader doctor`; the FIELD-NOTES' rootless recipe lists what it needs.",
-                )
-            time.sleep(0.05)
+        spec = rootless.EngineSpec(
+            uid=self.uid,
+            gid=self.gid,
+            home=self.root / "home",
+            runtime=self.root / "xdg",
+            data_root=self.root / "data",
+            hosts=(f"unix://{self.root}/sock/student.sock", f"unix://{self.root}/sock/grader.sock"),
+            log=self.root / "engine.log",
+            cgroups=tuple(self.cgroup_paths()),
+            whose="The sandbox's",
+        )
+
+        def started(pid: int) -> None:
+            self.engine_pid = pid
+            self._write_manifest()
+
+        rootless.start_engine(spec, self._answers, timeout=30, started=started)
         # From now on only root can create or replace anything next to the grader's socket.
         sock = self.root / "sock"
         os.chown(sock, 0, 0)
         sock.chmod(0o755)
-        # A handle on the engine's network namespace that only root holds (as `ip netns` does):
-        # the kernel runs in it, the grader reaches the registry and published ports through it.
-        pid = int((self.root / "xdg" / "docker.pid").read_text())
-        self.netns_file.touch(mode=0o444)
-        subprocess.run(
-            ["mount", "--bind", f"/proc/{pid}/ns/net", str(self.netns_file)],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        rootless.hold_netns(self.root / "xdg", self.netns_file, 0o444)
 
     def _answers(self) -> bool:
         return answers(self.grader_host)
@@ -284,7 +242,12 @@ class Sandbox:
             "uid": self.uid,
             "gid": self.gid,
             "argv": argv,
-            "env": {"PATH": _PATH, "HOME": str(self.home), **env, "DOCKER_HOST": self.student_host},
+            "env": {
+                "PATH": rootless.PATH,
+                "HOME": str(self.home),
+                **env,
+                "DOCKER_HOST": self.student_host,
+            },
             "cwd": str(self.work),
             # The course's state (the other sandboxes, whose users /etc/passwd names; a
             # classroom's exchange and seats), the engine's own files (data root, runtime
@@ -342,93 +305,24 @@ def _ids(name: str) -> tuple[int, int]:
     return entry.pw_uid, entry.pw_gid
 
 
-def _cgroup_settings(limits: Limits) -> dict[Path, dict[str, int | str]]:
-    """``{controller folder: {file: value}}`` for cgroup v2 or v1, whichever the host has."""
-    base = Path("/sys/fs/cgroup")
-    memory = limits.memory_mb * 1024 * 1024
-    if (base / "cgroup.controllers").exists():  # v2
-        return {base: {"memory.max": memory, "pids.max": limits.processes}}
-    found = {}
-    if (base / "memory").is_dir():
-        found[base / "memory"] = {"memory.limit_in_bytes": memory}
-    if (base / "pids").is_dir():
-        found[base / "pids"] = {"pids.max": limits.processes}
-    return found
-
-
-def make_cgroups(name: str, limits: Limits) -> None:
-    """The cgroups ``CGROUP_NAME/name`` that will hold a sandbox's or a seat's processes, with
-    ``limits``. On cgroup v2 a new group hands no controller down, so the course's own group
-    enables memory and pids for its children first: without it a machine's first grading would
-    run with no limit at all (each write is allowed to fail: the limits are best effort)."""
-    for folder, values in _cgroup_settings(limits).items():
-        parent = folder / CGROUP_NAME
-        parent.mkdir(exist_ok=True)
-        if (folder / "cgroup.controllers").exists():
-            for controller in ("+memory", "+pids"):
-                with contextlib.suppress(OSError):
-                    (parent / "cgroup.subtree_control").write_text(controller)
-        (parent / name).mkdir(exist_ok=True)
-        for key, value in values.items():
-            with contextlib.suppress(OSError):
-                (parent / name / key).write_text(str(value))
-
-
-def _cgroup_pids(paths: list[Path]) -> set[int]:
-    found = set()
-    for path in paths:
-        with contextlib.suppress(OSError):
-            found |= {int(p) for p in (path / "cgroup.procs").read_text().split()}
-    return {pid for pid in found if not _zombie(pid)}
-
-
-def _user_pids(uid: int) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if entry.stat().st_uid == uid and not _zombie(int(entry.name)):
-                    found.add(int(entry.name))
-    return found
-
-
-def _zombie(pid: int) -> bool:
-    """Dead and waiting for its parent to collect it (reaps it if that is us)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return True
-    if state in ("Z", "X"):
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(pid, os.WNOHANG)
-        return True
-    return False
-
-
 def remove(name: str) -> list[str]:
     """Remove sandbox ``name`` and all it left: processes (its cgroup's and its user's), the
     tmpfs with its engine's data, the cgroups, the user. Returns what was removed."""
     removed = []
     root = places.SANDBOXES.path() / name.removeprefix(USER_PREFIX)
-    paths = [folder / CGROUP_NAME / name for folder in _cgroup_settings(Limits())]
+    paths = rootless.cgroup_paths(name)
     try:
         uid = _ids(name)[0]
     except KeyError:
         uid = None
-    for _ in range(50):
-        pids = _cgroup_pids(paths) | (_user_pids(uid) if uid is not None else set())
-        pids.discard(os.getpid())
-        if not pids:
-            break
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        if not removed:
-            removed.append(f"{len(pids)} process(es)")
-        time.sleep(0.02)
-    for path in paths:
-        with contextlib.suppress(OSError):
-            path.rmdir()
+    killed = rootless.kill_all(
+        lambda: (
+            rootless.cgroup_pids(paths) | (rootless.user_pids(uid) if uid is not None else set())
+        )
+    )
+    if killed:
+        removed.append(f"{killed} process(es)")
+    rootless.remove_cgroups(paths)
     if root.is_dir():
         # The engine's overlay mounts sit under the tmpfs; a lazy unmount takes them all.
         with open("/proc/mounts") as mounts:

@@ -19,28 +19,16 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
-import shutil
-import signal
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import engine, places
-from ..settings import settings
-from . import jail
+from . import jail, rootless
 from .netns import Namespace
-from .sandbox import (
-    _PATH,
-    CGROUP_NAME,
-    Limits,
-    _cgroup_pids,
-    _cgroup_settings,
-    _user_pids,
-    make_cgroups,
-    support,
-)
+from .rootless import PATH, Limits, make_cgroups
+from .sandbox import support
 
 MARK = "publishing-course student"
 """The comment (GECOS) of every user the course made for a student."""
@@ -137,43 +125,25 @@ class Seat:
         os.chown(self.runtime, self.uid, self.gid)
         make_cgroups(f"seat-{self.username}", self.limits)
         self._mount_disk()
-        env = {
-            "HOME": str(self.home),
-            "USER": self.username,
-            "XDG_RUNTIME_DIR": str(self.runtime),
-            "PATH": _PATH,
-            "DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER": "none",
-        }
-        command = [
-            "setpriv", f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups",
-            settings().rootless_script, "--data-root", str(self.data_root),
-            "-H", self.docker_host,
-            f"--userland-proxy-path={shutil.which('docker-proxy') or '/usr/sbin/docker-proxy'}",
-        ]  # fmt: skip
-        log_path = self.state / "engine.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                command, env=env, cwd=self.home, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, preexec_fn=self.enter_cgroups, start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while not self.engine_answers():
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(errors="replace").splitlines()[-8:]
-                self.stop()
-                raise SandboxUnavailable(
-                    f"{self.username}'s rootless Docker engine did not start:\n" + "\n".join(tail),
-                    "Run `grader doctor`; the FIELD-NOTES' rootless recipe lists what it needs.",
-                )
-            time.sleep(0.05)
-        pid = int((self.runtime / "docker.pid").read_text())
-        handle = self.netns_file
-        with contextlib.suppress(OSError):
-            subprocess.run(["umount", str(handle)], capture_output=True)
-        handle.touch(mode=0o400)
-        subprocess.run(
-            ["mount", "--bind", f"/proc/{pid}/ns/net", str(handle)], check=True, capture_output=True
+        spec = rootless.EngineSpec(
+            uid=self.uid,
+            gid=self.gid,
+            home=self.home,
+            runtime=self.runtime,
+            data_root=self.data_root,
+            hosts=(self.docker_host,),
+            log=self.state / "engine.log",
+            cgroups=tuple(self.cgroup_paths()),
+            whose=f"{self.username}'s",
+            groups="--init-groups",
+            env=(("USER", self.username),),
         )
+        try:
+            rootless.start_engine(spec, self.engine_answers, timeout)
+        except SandboxUnavailable:
+            self.stop()
+            raise
+        rootless.hold_netns(self.runtime, self.netns_file, 0o400)
 
     @property
     def data_root(self) -> Path:
@@ -241,7 +211,7 @@ class Seat:
             "uid": self.uid,
             "gid": self.gid,
             "argv": argv,
-            "env": {"PATH": _PATH, **env, "HOME": str(self.home), "DOCKER_HOST": self.docker_host},
+            "env": {"PATH": PATH, **env, "HOME": str(self.home), "DOCKER_HOST": self.docker_host},
             "cwd": str(self.home),
             "hide": [*HIDDEN, str(places.state_root())],
             "keep": [str(self.home), str(self.runtime), *share],
@@ -254,50 +224,27 @@ class Seat:
     # --- limits and the end ------------------------------------------------------------------
 
     def cgroup_paths(self) -> list[Path]:
-        return [
-            folder / CGROUP_NAME / f"seat-{self.username}"
-            for folder in _cgroup_settings(self.limits)
-        ]
+        return rootless.cgroup_paths(f"seat-{self.username}", self.limits)
 
     def enter_cgroups(self) -> None:
         """In a child before exec: it and all it starts count against the seat's limits."""
-        for path in self.cgroup_paths():
-            with contextlib.suppress(OSError):
-                (path / "cgroup.procs").write_text(str(os.getpid()))
+        rootless.entering(self.cgroup_paths())()
 
     def processes(self) -> set[int]:
         """Every live process of the seat: in its cgroups, or run by its user."""
-        found = _cgroup_pids(self.cgroup_paths())
+        found = rootless.cgroup_pids(self.cgroup_paths())
         with contextlib.suppress(InvalidInput):
-            found |= _user_pids(self.uid)
+            found |= rootless.user_pids(self.uid)
         found.discard(os.getpid())
         return found
 
     def stop(self) -> int:
         """Stop everything the seat runs (engine, server, kernels, containers); the user and
         home stay. Returns how many processes were stopped."""
-        pids = self.processes()
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 5
-        while self.processes() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        for _ in range(50):
-            left = self.processes()
-            if not left:
-                break
-            for pid in left:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.02)
-        with contextlib.suppress(OSError):
-            subprocess.run(["umount", str(self.netns_file)], capture_output=True)
-            self.netns_file.unlink()
+        stopped = rootless.kill_all(self.processes, grace=5)
+        rootless.let_go_netns(self.netns_file)
         with contextlib.suppress(KeyError, InvalidInput):
             if os.path.ismount(self.data_root):
                 subprocess.run(["umount", str(self.data_root)], capture_output=True)
-        for path in self.cgroup_paths():
-            with contextlib.suppress(OSError):
-                path.rmdir()
-        return len(pids)
+        rootless.remove_cgroups(self.cgroup_paths())
+        return stopped
