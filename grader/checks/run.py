@@ -3,9 +3,8 @@ GET to it returns the app's page."""
 
 from __future__ import annotations
 
-import time
-
 from ..infra.net import APP_PORT, app_port
+from ..infra.wait import wait_until
 from ..names import same_image_name
 from ..result import Outcome, failed, passed, shell
 from .evidence import target
@@ -53,18 +52,23 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     # first free port differs): any of them serving the page will do.
     ports = list(dict.fromkeys(container.ports[APP_PORT]))
     host_port, answer = ports[0], None
-    deadline = time.monotonic() + 5  # a container started a moment ago may still be starting
-    while time.monotonic() < deadline:
+
+    def serving() -> int | None:
+        nonlocal host_port, answer
         for host_port in ports:
             answer = lab.fetch_published(host_port)
             if answer and answer[1] == 200 and PAGE_MARK in answer[2]:
-                return passed(
-                    f"Container {container.name} runs {want.ref} and serves the app's page on "
-                    f"port {host_port}.",
-                    container=container.name,
-                    host_port=host_port,
-                )
-        time.sleep(0.2)
+                return host_port
+        return None
+
+    # A container started a moment ago may still be starting.
+    if wait_until(serving, 5, interval=0.2):
+        return passed(
+            f"Container {container.name} runs {want.ref} and serves the app's page on "
+            f"port {host_port}.",
+            container=container.name,
+            host_port=host_port,
+        )
     what = f"answered HTTP {answer[1]}" if answer else "did not answer"
     return failed(
         f"Container {container.name} publishes port {APP_PORT} on {host_port}, but a GET there "

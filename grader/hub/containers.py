@@ -18,6 +18,7 @@ import requests
 from ..errors import PortInUse, RegistryUnavailable
 from ..infra import net
 from ..infra.owners import ROLE
+from ..infra.wait import answering, wait_until
 from .client import HubAPI, HubRefused
 from .registry import RegistryAPI
 
@@ -297,18 +298,14 @@ class ClassroomRegistry(DockerContainer):
 
     def _wait(self, url: str, what: str) -> None:
         session = self._session or requests.Session()
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                session.get(url, timeout=0.5)
-                return
-            except requests.exceptions.RequestException:
-                if time.monotonic() > deadline:
-                    raise RegistryUnavailable(
-                        f"The classroom {what} did not answer at {url}.",
-                        "Start the lab again; `grader doctor` shows what is left.",
-                    ) from None
-                time.sleep(0.01)
+        ask = answering(
+            lambda: session.get(url, timeout=0.5), (requests.exceptions.RequestException,)
+        )
+        if not wait_until(ask, 30, interval=0.01):
+            raise RegistryUnavailable(
+                f"The classroom {what} did not answer at {url}.",
+                "Start the lab again; `grader doctor` shows what is left.",
+            )
 
     def _connect(self, host: tuple[str, int, int]) -> RegistryAPI:
         base = f"http://{host[0]}:{host[1]}"

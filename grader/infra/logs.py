@@ -5,12 +5,12 @@ a container's log."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
 from .engine import Engine
+from .wait import wait_until
 
 
 class Marks(Protocol):
@@ -140,12 +140,14 @@ def requests_log(
     credential was sent (the docker client's first try on every request).
     """
     mark = api.mark() if api else None
-    deadline = time.monotonic() + 2
-    while True:
-        text = engine.container_logs(container_id)
-        if mark is None or mark in text or time.monotonic() > deadline:
-            break
-        time.sleep(0.01)
+    logs = {"text": ""}
+
+    def written() -> bool:
+        logs["text"] = engine.container_logs(container_id)
+        return mark is None or mark in logs["text"]
+
+    wait_until(written, 2, interval=0.01)
+    text = logs["text"]
     entries: list[RegistryRequest] = []
     for line in text.splitlines():
         if not line.startswith("{"):

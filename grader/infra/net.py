@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 import socket
-import time
 
 import requests
+
+from .wait import wait_until
 
 
 def free_port() -> int:
@@ -39,17 +40,17 @@ def registry_port(check: bool = True) -> int:
 
 def first_answering(urls: list[str], deadline: float = 10.0) -> str | None:
     """Return the first of ``urls`` that answers any HTTP status within ``deadline`` seconds."""
-    end = time.monotonic() + deadline
-    while True:
+
+    def answering() -> str | None:
         for url in urls:
             try:
                 requests.get(url, timeout=0.5)
                 return url
             except requests.exceptions.RequestException:
                 continue
-        if time.monotonic() > end:
-            return None
-        time.sleep(0.01)
+        return None
+
+    return wait_until(answering, deadline, interval=0.01)
 
 
 def fetch(urls: list[str], timeout: float = 3.0) -> tuple[str, int, str] | None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SandboxUnavailable
+from ..infra.wait import wait_until
 from ..settings import settings
 
 CGROUP_NAME = "publishing-course"
@@ -149,9 +150,7 @@ def kill_all(processes: Callable[[], set[int]], grace: float = 0.0) -> int:
         for pid in first:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while found() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: not found(), grace)
     for _ in range(50):
         left = found()
         if not left:
@@ -220,15 +219,12 @@ def start_engine(
             start_new_session=True,
         )  # fmt: skip
     started(process.pid)
-    deadline = time.monotonic() + timeout
-    while not answers():
-        if process.poll() is not None or time.monotonic() > deadline:
-            tail = spec.log.read_text(errors="replace").splitlines()[-8:]
-            raise SandboxUnavailable(
-                f"{spec.whose} rootless Docker engine did not start:\n" + "\n".join(tail),
-                ROOTLESS_FIX,
-            )
-        time.sleep(0.05)
+    if not wait_until(answers, timeout, give_up=lambda: process.poll() is not None):
+        tail = spec.log.read_text(errors="replace").splitlines()[-8:]
+        raise SandboxUnavailable(
+            f"{spec.whose} rootless Docker engine did not start:\n" + "\n".join(tail),
+            ROOTLESS_FIX,
+        )
     return process.pid
 
 

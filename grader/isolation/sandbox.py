@@ -41,6 +41,7 @@ from pathlib import Path
 from ..errors import SandboxUnavailable
 from ..infra import places
 from ..infra.engine import Engine, answers
+from ..infra.wait import wait_until
 from ..settings import settings
 from . import jail, rootless
 from .netns import Namespace
@@ -132,21 +133,22 @@ class Sandbox:
         """The sandbox ``name`` that another process (``grader grade``) makes for this one:
         waits until it is ready. Its destruction is then this process's to do."""
         path = places.SANDBOXES.path() / f"{name}.json"
-        deadline = time.monotonic() + timeout
-        while True:
+        record: dict = {}
+
+        def read() -> bool:
+            nonlocal record
             try:
                 record = json.loads(path.read_text())
             except (OSError, ValueError):
                 record = {}
-            if record.get("state") == "ready":
-                break
-            if record.get("state") == "failed" or time.monotonic() > deadline:
-                raise SandboxUnavailable(
-                    f"The grading sandbox {name} could not be made: "
-                    f"{record.get('error') or 'it was not ready in time'}",
-                    "Run `grader doctor`; grade again.",
-                )
-            time.sleep(0.05)
+            return record.get("state") == "ready"
+
+        if not wait_until(read, timeout, give_up=lambda: record.get("state") == "failed"):
+            raise SandboxUnavailable(
+                f"The grading sandbox {name} could not be made: "
+                f"{record.get('error') or 'it was not ready in time'}",
+                "Run `grader doctor`; grade again.",
+            )
         limits = Limits(**record["limits"])
         return cls(
             record["name"], Path(record["root"]), record["uid"], record["gid"], limits,
