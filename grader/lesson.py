@@ -9,11 +9,11 @@ app, the app's page, a copy of the app's source, the paragraph true on this engi
 from __future__ import annotations
 
 from .course import lessons
-from .course.lessons import (
+from .course.begin import begin
+from .course.helpers import (
     app_folder,
     app_port,
     app_port_note,
-    begin,
     engine_text,
     page,
     platform_folder,

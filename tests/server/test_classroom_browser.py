@@ -33,7 +33,7 @@ pytestmark = [
 STUDENTS = {"webalice1": "alice's pw", "webbob123": "bob's pw"}
 TEACHER = ("webteach1", "teach pw")
 CELLS = [
-    'from grader.course.lessons import begin\nlab = begin("04-push")',
+    'from grader.lesson import begin\nlab = begin("04-push")',
     "!docker images",
     'print("LAB", lab.username, lab.registry, lab.hub_page("/login"))',
 ]
