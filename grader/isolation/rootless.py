@@ -111,7 +111,7 @@ def cgroup_pids(paths: list[Path]) -> set[int]:
     for path in paths:
         with contextlib.suppress(OSError):
             found |= {int(p) for p in (path / "cgroup.procs").read_text().split()}
-    return {pid for pid in found if not _zombie(pid)}
+    return {pid for pid in found if not zombie(pid)}
 
 
 def user_pids(uid: int) -> set[int]:
@@ -119,12 +119,12 @@ def user_pids(uid: int) -> set[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
-                if entry.stat().st_uid == uid and not _zombie(int(entry.name)):
+                if entry.stat().st_uid == uid and not zombie(int(entry.name)):
                     found.add(int(entry.name))
     return found
 
 
-def _zombie(pid: int) -> bool:
+def zombie(pid: int) -> bool:
     """Dead and waiting for its parent to collect it (reaps it if that is us)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

@@ -25,8 +25,9 @@ from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import images as _images
 from ..infra import net, places
 from ..infra.engine import Engine
+from ..infra.wait import wait_until
 from ..isolation import sandbox
-from ..isolation.sandbox import _zombie
+from ..isolation.rootless import zombie
 from ..isolation.seats import HIDDEN, Seat, course_user
 from . import roster as _roster
 
@@ -142,9 +143,7 @@ def stop(log=print) -> list[str]:
     if pid is not None:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while not _zombie(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: zombie(pid), 30, interval=0.1)
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
         stopped.append(f"JupyterHub (pid {pid})")
