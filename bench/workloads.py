@@ -177,7 +177,7 @@ def check_latency(size: Size) -> list[dict]:
         docker("run", "-d", "-p", "127.0.0.1::5000", lab.image())
         docker("tag", lab.source(), lab.image("v1.0.0"))
         docker("push", lab.image("v1.0.0"))
-        manifest = lab.hub.manifest(f"{lab.username}/my-flask-app", "v1")
+        manifest = lab.registry_api.manifest(f"{lab.username}/my-flask-app", "v1")
         answers = {"verify": {"digest": manifest.digest, "size": manifest.size}}
         lab.check("run")  # the app is up before timing starts
         per_check, everything = {}, []
@@ -402,7 +402,7 @@ def second_version(size: Size) -> list[dict]:
         docker("login", lab.registry, "-u", lab.username, "--password-stdin", input=lab.token)
         docker("tag", lab.source(), lab.image())
         docker("push", lab.image())
-        first = lab.hub.manifest(repo, "v1")
+        first = lab.registry_api.manifest(repo, "v1")
         before = len(lab.requests())
         app = lab.copy_app(scratch() / "my-flask-app")
         (app / "app.py").write_text(
@@ -418,7 +418,7 @@ def second_version(size: Size) -> list[dict]:
             str(app),
         )
         docker("push", lab.image("v1.1.0"))
-        second = lab.hub.manifest(repo, "v1.1.0")
+        second = lab.registry_api.manifest(repo, "v1.1.0")
         uploaded = set()
         for request in lab.requests()[before:]:
             if request.method == "PUT" and request.status == 201 and "digest=" in request.uri:

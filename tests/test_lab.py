@@ -47,8 +47,8 @@ def test_the_registry_requires_login(lab):
     import requests
 
     assert requests.get(f"http://{lab.registry}/v2/", timeout=5).status_code == 401
-    assert lab.hub.authenticates("john123", lab.token)
-    assert not lab.hub.authenticates("john123", "wrong")
+    assert lab.registry_api.authenticates("john123", lab.token)
+    assert not lab.registry_api.authenticates("john123", "wrong")
 
 
 def test_a_whole_lab_leaves_the_students_files_and_images_alone(engine, student_home):
@@ -197,7 +197,7 @@ TWIN = textwrap.dedent(
         run("login", lab.registry, "-u", "john123", "--password-stdin", input=lab.token)
         run("tag", "my-flask-app:v1", lab.image(tag))
         run("push", lab.image(tag))
-        print(json.dumps({"registry": lab.registry, "tags": lab.hub.tags("john123/my-flask-app"),
+        print(json.dumps({"registry": lab.registry, "tags": lab.registry_api.tags("john123/my-flask-app"),
                           "login": lab.check("login").passed, "config": str(lab.config.directory)}))
     """
 )
@@ -237,7 +237,7 @@ def test_start_rebuilds_the_app_image_when_it_is_missing(engine, monkeypatch, bu
             login(lab)
             docker("tag", "my-flask-app:v1", lab.image())
             docker("push", lab.image())
-            manifest = lab.hub.manifest("john123/my-flask-app", "v1")
+            manifest = lab.registry_api.manifest("john123/my-flask-app", "v1")
             assert not manifest.is_index and manifest.attestations == 0
             assert manifest.identifies(rebuilt.id)
     finally:

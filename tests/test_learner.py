@@ -23,7 +23,7 @@ NEXT_LESSON = textwrap.dedent(
     from grader import Lab
     lab = Lab.start(username="learner1", persistent=True)
     print(json.dumps({
-        "registry": lab.registry, "token": lab.token, "tags": lab.hub.tags("learner1/my-flask-app"),
+        "registry": lab.registry, "token": lab.token, "tags": lab.registry_api.tags("learner1/my-flask-app"),
         "login": lab.check("login").passed, "push": lab.check("push").passed,
         "progress": lab.progress,
     }))

@@ -30,7 +30,7 @@ def check(lab) -> Outcome:
             signed_up=signed_up["created_at"],
         )
     # A token that works proves the account exists; only a refusal needs the hub's accounts read.
-    if not lab.hub.authenticates(lab.username, lab.token):
+    if not lab.registry_api.authenticates(lab.username, lab.token):
         if not lab.classroom:
             return failed(
                 f"{lab.hub_url} does not accept the access token you gave the lab for "

@@ -12,7 +12,7 @@ from .evidence import target
 
 def check(lab, repository: str = "my-flask-app", tag: str = "v1.0.0") -> Outcome:
     want = target(lab, repository, tag)
-    manifest = lab.hub.manifest(want.path, want.tag)
+    manifest = lab.registry_api.manifest(want.path, want.tag)
     if manifest is None:
         return failed(
             f"The registry has no {want.path}:{want.tag}, so it has no digest to pull by.",

@@ -26,7 +26,7 @@ def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     want = target(lab, repository, tag)
     pull = shell(f"docker pull {want.ref}")
     fresh = shell(f"docker rmi {want.ref} {want.source}") + ", then " + pull
-    manifest = lab.hub.manifest(want.path, want.tag)
+    manifest = lab.registry_api.manifest(want.path, want.tag)
     if manifest is None:
         return failed(
             f"The registry has no {want.path}:{want.tag}, so there is nothing to pull.",

@@ -11,7 +11,7 @@ from .login import login_in_notebook
 def check(lab, repository: str = "my-flask-app", tag: str = "v1") -> Outcome:
     want = target(lab, repository, tag)
     command = shell(f"docker push {want.ref}")
-    manifest = lab.hub.manifest(want.path, want.tag)
+    manifest = lab.registry_api.manifest(want.path, want.tag)
     # What should have been pushed: the app image itself, else (removed since) the tagged copy.
     name = want.source if lab.engine.image(want.source) else want.ref
     local = lab.engine.image(name)
@@ -59,7 +59,7 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
             "access to the resource is denied).",
             f"Log in first ({login_in_notebook(lab)}), then: {command}",
         )
-    tags = lab.hub.tags(want.path)
+    tags = lab.registry_api.tags(want.path)
     partial = _pulled_part_of_an_index(lab, want, tags)
     if partial:
         return partial
@@ -72,7 +72,7 @@ def _why_not_pushed(lab, want, command: str) -> Outcome:
         )
     others = [
         repo
-        for repo in lab.hub.catalog()
+        for repo in lab.registry_api.catalog()
         if repo.rsplit("/", 1)[-1] == want.repository and repo != want.path
     ]
     if others:
@@ -110,7 +110,7 @@ def _pulled_part_of_an_index(lab, want, tags: list[str]) -> Outcome | None:
     if local is None or not lab.engine.info.containerd_store:
         return None
     for tag in tags:
-        other = lab.hub.manifest(want.path, tag)
+        other = lab.registry_api.manifest(want.path, tag)
         if other is None or other.digest != local.id or not (other.is_index and other.attestations):
             continue
         source = f"{want.registry}/{want.path}:{tag}"

@@ -17,7 +17,7 @@ def check(
     lab, digest: str | None = None, size=None, repository: str = "my-flask-app", tag: str = "v1"
 ) -> Outcome:
     want = target(lab, repository, tag)
-    manifest = lab.hub.manifest(want.path, want.tag)
+    manifest = lab.registry_api.manifest(want.path, want.tag)
     if manifest is None:
         return failed(
             f"The registry has no {want.path}:{want.tag} to verify.",

@@ -11,7 +11,7 @@ from .evidence import target
 
 def check(lab, repository: str = "my-flask-app") -> Outcome:
     want = target(lab, repository, "v1")
-    tags = lab.hub.tags(want.path)
+    tags = lab.registry_api.tags(want.path)
     if not tags:
         return failed(
             f"The registry has no {want.path} yet.",
@@ -19,7 +19,7 @@ def check(lab, repository: str = "my-flask-app") -> Outcome:
         )
     digests = {}
     for tag in tags:
-        manifest = lab.hub.manifest(want.path, tag)
+        manifest = lab.registry_api.manifest(want.path, tag)
         if manifest is not None:
             digests[tag] = manifest.digest
     listing = ", ".join(f"{t} ({d[7:19]})" for t, d in sorted(digests.items()))

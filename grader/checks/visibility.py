@@ -61,7 +61,7 @@ def _on_docker_hub(lab, want, private: bool) -> Outcome:
     """Docker Hub keeps the pulls it saw to itself: the grader tries the anonymous pull (the
     token service's answer, then the registry's) and says so."""
     word = "private" if private else "public"
-    refused = lab.hub.requires_login(want.path)
+    refused = lab.registry_api.requires_login(want.path)
     if refused != private:
         return failed(
             f"Docker Hub lists {want.path} as {word}, but an anonymous pull is "

@@ -70,7 +70,7 @@ def _failed_last(results) -> bool:
 
 
 def _v1_0_0_digest(lab: Lab) -> dict:
-    manifest = lab.hub.manifest(f"{lab.username}/{APP_REPOSITORY}", "v1.0.0")
+    manifest = lab.registry_api.manifest(f"{lab.username}/{APP_REPOSITORY}", "v1.0.0")
     return {"digest": manifest.digest if manifest else None}
 
 

@@ -360,7 +360,7 @@ class Lab:
     def pinned(self, tag: str = "v1.0.0", repository: str = APP_REPOSITORY) -> str:
         """``REGISTRY/USERNAME/REPOSITORY@sha256:…``: the name of exactly the content the
         registry's ``tag`` holds now (its digest), which no later push can change."""
-        manifest = self.hub.manifest(f"{self.username}/{repository}", tag)
+        manifest = self.registry_api.manifest(f"{self.username}/{repository}", tag)
         if manifest is None:
             raise InvalidInput(
                 f"The registry has no {self.username}/{repository}:{tag}, so it has no digest.",
@@ -419,7 +419,7 @@ class Lab:
     # --- what checks ask --------------------------------------------------------------------------
 
     @property
-    def hub(self) -> RegistryAPI:
+    def registry_api(self) -> RegistryAPI:
         """The registry's HTTP API, asked as the grader's own account."""
         return self._registry.api
 
@@ -460,7 +460,7 @@ class Lab:
         """The registry's own request log, oldest first (empty on Docker Hub)."""
         if not self.classroom:
             return []
-        return requests_log(self.engine, self._registry.get_container_id(), self.hub)
+        return requests_log(self.engine, self._registry.get_container_id(), self.registry_api)
 
     def other_docker_configs(self) -> list[DockerConfig]:
         """Docker configurations a terminal would use instead of the lab's: the one
@@ -489,7 +489,7 @@ class Lab:
             return url, response.status_code, response.text
         hosts = {"127.0.0.1": None}
         if self.classroom:  # where the grader reaches the engine's ports (see ClassroomRegistry)
-            hosts[self.hub.base_url.split("//", 1)[1].rsplit(":", 1)[0]] = None
+            hosts[self.registry_api.base_url.split("//", 1)[1].rsplit(":", 1)[0]] = None
         return net.fetch([f"http://{host}:{host_port}{path}" for host in hosts])
 
     def _ensure_running(self) -> None:

@@ -24,7 +24,7 @@ def test_a_pull_by_tag_is_not_a_pull_by_digest_and_the_hint_pulls_by_digest(lab)
     docker("pull", lab.image("v1.0.0"))
     result = lab.check("digest")
     assert not result.passed and "by tag" in result.message
-    digest = lab.hub.manifest(f"{lab.username}/my-flask-app", "v1.0.0").digest
+    digest = lab.registry_api.manifest(f"{lab.username}/my-flask-app", "v1.0.0").digest
     assert lab.pinned("v1.0.0") == f"{lab.registry}/{lab.username}/my-flask-app@{digest}"
     (command,) = runnable(result.hint)
     assert command == f"docker pull {lab.pinned('v1.0.0')}"

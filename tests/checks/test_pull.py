@@ -14,7 +14,9 @@ def test_a_real_pull_after_the_push_passes(lab, engine):
         assert result.evidence["blobs"] >= 1 or result.evidence["removed_before_pull"]
     else:
         assert result.evidence["blobs"] >= 1
-    assert result.evidence["digest"] == lab.hub.manifest("john123/my-flask-app", "v1").digest
+    assert (
+        result.evidence["digest"] == lab.registry_api.manifest("john123/my-flask-app", "v1").digest
+    )
 
 
 def test_pushed_but_never_pulled(lab):

@@ -11,7 +11,7 @@ def test_a_real_push_passes_and_matches_the_local_image(lab, engine):
     result = lab.check("push")
     assert result.passed, result
     assert result.points == 2
-    manifest = lab.hub.manifest("john123/my-flask-app", "v1")
+    manifest = lab.registry_api.manifest("john123/my-flask-app", "v1")
     assert result.evidence["digest"] == manifest.digest
     local = engine.image(lab.source()).id
     assert result.evidence["image_id"] == local

@@ -12,7 +12,7 @@ def hub():
 
     with Lab.start(username="verify1") as lab:
         pushed(lab)
-        yield lab, lab.hub.manifest("verify1/my-flask-app", "v1")
+        yield lab, lab.registry_api.manifest("verify1/my-flask-app", "v1")
 
 
 def test_the_digest_and_size_the_hub_shows_pass(hub):

@@ -46,7 +46,7 @@ def test_the_page_lists_each_tag_with_digest_size_platform_and_push_time_newest_
         page = hubview.repository(lab)
         assert page.name == f"{lab.username}/my-flask-app" and page.registry == lab.registry
         assert [t.name for t in page.tags] == ["v1.0.0", "v1"]
-        manifest = lab.hub.manifest(page.name, "v1")
+        manifest = lab.registry_api.manifest(page.name, "v1")
         for tag in page.tags:
             assert tag.digest == manifest.digest and tag.size == manifest.size
             assert tag.pushed is not None

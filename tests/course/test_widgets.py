@@ -159,7 +159,7 @@ def test_the_hub_view_shows_the_repository_and_refreshes_after_a_push(lab):
     commands.run(f"docker tag my-flask-app:v1 {lab.image('v1.0.9')}")
     push = commands.run(f"docker push {lab.image('v1.0.9')}")
     hub._refresh_button.click()
-    manifest = lab.hub.manifest(f"{lab.username}/my-flask-app", "v1.0.9")
+    manifest = lab.registry_api.manifest(f"{lab.username}/my-flask-app", "v1.0.9")
     shown = hub.repository.tag("v1.0.9")
     assert shown.digest == manifest.digest and shown.size == manifest.size
     assert shown.pushed is not None and hub.repository.tags[0].name == "v1.0.9"

@@ -64,7 +64,7 @@ def test_a_version_built_with_either_builder_passes_push_verify_pull_and_run(
     build_version(lab, "v1.1.0", builder, tmp_path)
     login(lab)
     pushing = tag_and_push(lab, "v1.1.0", source=lab.source("v1.1.0"))
-    manifest = lab.hub.manifest("john123/my-flask-app", "v1.1.0")
+    manifest = lab.registry_api.manifest("john123/my-flask-app", "v1.1.0")
     # The digest a learner copies from the push's last line.
     printed = re.search(r"v1\.1\.0: digest: (sha256:[0-9a-f]{64})", pushing.stdout)[1]
     assert printed == manifest.digest
@@ -98,7 +98,7 @@ def test_the_platform_digest_inside_an_index_is_recognised(lab, engine, containe
     build_version(lab, "v1.1.0", "BuildKit", tmp_path)
     login(lab)
     tag_and_push(lab, "v1.1.0", source=lab.source("v1.1.0"))
-    manifest = lab.hub.manifest("john123/my-flask-app", "v1.1.0")
+    manifest = lab.registry_api.manifest("john123/my-flask-app", "v1.1.0")
     result = lab.check("verify", tag="v1.1.0", digest=manifest.image_digest, size=manifest.size)
     assert not result.passed
     assert "inside the index" in result.message and "last line" in result.hint
@@ -122,7 +122,7 @@ def test_a_second_push_of_an_unchanged_tag_is_seen_by_the_engine(lab, engine):
     again = docker("push", lab.image())
     assert "Layer already exists" in again.stdout
     puts = _manifest_puts(lab)
-    single = not lab.hub.manifest("john123/my-flask-app", "v1").is_index
+    single = not lab.registry_api.manifest("john123/my-flask-app", "v1").is_index
     if engine.info.containerd_store and single:  # HEAD manifests/v1, no PUT: not in the log
         assert puts == puts_before
         heads = [
@@ -184,7 +184,7 @@ def test_a_pull_a_remaining_name_serves_still_fails_on_the_content_store(
 
 def test_the_sizes_differ_as_the_lessons_say(lab, engine):
     pushed(lab)
-    manifest = lab.hub.manifest("john123/my-flask-app", "v1")
+    manifest = lab.registry_api.manifest("john123/my-flask-app", "v1")
     inspected = engine.image(lab.image()).size
     listed = engine.listed_size(lab.image())
     if engine.info.containerd_store:  # unpacked plus compressed content; inspect ~ content
@@ -209,5 +209,5 @@ def test_a_pulled_index_pushed_under_a_new_tag_is_explained(
     docker(*command.split()[1:])
     done = lab.check("push", tag="v1.1")
     assert done.passed, done
-    index = lab.hub.manifest("john123/my-flask-app", "v1.1.0").digest
-    assert lab.hub.manifest("john123/my-flask-app", "v1.1").digest == index
+    index = lab.registry_api.manifest("john123/my-flask-app", "v1.1.0").digest
+    assert lab.registry_api.manifest("john123/my-flask-app", "v1.1").digest == index

@@ -162,9 +162,9 @@ def course():
                     "username": lab.username,
                     "progress": dict(lab.progress),
                     "answers_shown": list(lab.answers_shown),
-                    "tags": lab.hub.tags(f"{LEARNER}/my-flask-app"),
+                    "tags": lab.registry_api.tags(f"{LEARNER}/my-flask-app"),
                     "index": {
-                        tag: lab.hub.manifest(f"{LEARNER}/my-flask-app", tag).is_index
+                        tag: lab.registry_api.manifest(f"{LEARNER}/my-flask-app", tag).is_index
                         for tag in ("v1", "v1.1.0")
                     },
                 }
