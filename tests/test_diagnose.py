@@ -1027,16 +1027,21 @@ def test_every_recogniser_has_a_key_and_compiled_patterns():
 
 
 def test_the_module_imports_nothing_heavy():
-    source = Path(diagnosis_module.__file__).read_text()
-    imported = set(re.findall(r"^(?:from|import) ([\w.]+)", source, re.MULTILINE))
-    assert imported <= {
-        "__future__",
-        "difflib",
-        "html",
-        "re",
-        "shlex",
-        "collections.abc",
-        "dataclasses",
-        "..names",
-        "..result",
-    }
+    modules = sorted(Path(diagnosis_module.__file__).parent.glob("*.py"))
+    own = {f".{module.stem}" for module in modules if module.stem != "__init__"}
+    assert own, "the package's modules are found"
+    for module in modules:
+        source = module.read_text()
+        imported = set(re.findall(r"^(?:from|import) ([\w.]+)", source, re.MULTILINE))
+        assert imported <= {
+            "__future__",
+            "difflib",
+            "html",
+            "re",
+            "shlex",
+            "collections.abc",
+            "dataclasses",
+            "..names",
+            "..result",
+            *own,
+        }, module.name
