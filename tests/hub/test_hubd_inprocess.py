@@ -1,7 +1,8 @@
 """The classroom hub's server (``grader/assets/hub``) in this process, no Docker: each test starts
 the real server (``hubd.build``) on a free port with its own data and certificate folders, and
-talks to it over HTTP as the registry, the docker CLI, the grader and a browser do. A small
-stand-in registry serves tags for the tags API; it accepts only tokens the hub signed.
+talks to it over HTTP as the registry, the docker CLI, the grader and a browser do. The tags
+API's tests read the real registry (Distribution: Debian's ``docker-registry``, in a subprocess)
+with token auth from that hub, an image pushed into it over its HTTP API with the hub's token.
 
 The hub's modules import each other as top-level modules (``import store``), as in its image:
 they are loaded with the hub's folder on ``sys.path`` and taken off it again (``_load``), so
@@ -15,6 +16,8 @@ import importlib
 import json
 import os
 import re
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,9 +25,9 @@ import sys
 import threading
 import time
 from dataclasses import FrozenInstanceError
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -673,86 +676,166 @@ def test_bad_basic_credentials(running):
 # --- the registry: notifications and tags --------------------------------------------------------
 
 
-class StandInRegistry(BaseHTTPRequestHandler):
-    """The few Distribution reads the hub makes, answered only with a pull token it signed."""
+REGISTRY_BINARY = shutil.which("docker-registry")
+LAYERS = (b"a" * 1000, b"b" * 234)  # the layers' sizes: the tag's full_size is 1234
+IMAGE_CONFIG = json.dumps({
+    "architecture": "arm64", "os": "linux", "variant": "v8",
+    "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(b).hexdigest()
+                                              for b in LAYERS]},
+    "config": {},
+}).encode()  # fmt: skip
 
-    cert_path: Path
-    tags: dict[str, list[str]] = {}
-    seen: list[dict] = []
 
-    def log_message(self, format, *args) -> None:
-        pass
+def _sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
-    def do_GET(self) -> None:
-        kind, _, token = self.headers.get("Authorization", "").partition(" ")
+
+class RealRegistry:
+    """Distribution (Debian's ``docker-registry``, as in the course's registry image) in a
+    subprocess, with the token auth the course gives it (``containers.registry_config``): tokens
+    from the hub's ``/token``, checked against the ``hub.pem`` the hub wrote. No notifications:
+    the tests post the push events themselves (with a timestamp they know)."""
+
+    def __init__(self, folder: Path, port: int, running: Running) -> None:
+        folder.mkdir(parents=True)
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = folder / "registry.log"
+        config = {
+            "version": 0.1,
+            # The course's registry logs at info; debug here names each request's token subject.
+            "log": {"level": "debug", "formatter": "json", "accesslog": {"disabled": True}},
+            "storage": {
+                "filesystem": {"rootdirectory": str(folder / "storage")},
+                "delete": {"enabled": True},
+                "cache": {"blobdescriptor": "inmemory"},
+            },
+            "http": {"addr": f"127.0.0.1:{port}", "secret": secrets.token_hex(16)},
+            "auth": {
+                "token": {
+                    "realm": running.url("/token"),
+                    "service": running.settings.service,
+                    "issuer": running.settings.issuer,
+                    "rootcertbundle": str(running.settings.certs / "hub.pem"),
+                }
+            },
+        }
+        (folder / "config.yml").write_text(json.dumps(config, indent=1))  # JSON is YAML
+        with self.log.open("wb") as log:  # no REGISTRY_* variable from here overrides it
+            self.process = subprocess.Popen(
+                [REGISTRY_BINARY, "serve", str(folder / "config.yml")],
+                env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            )  # fmt: skip
+        self.http = requests.Session()
+        self.http.trust_env = False
+        self.realm = running.url("/token")
+
+    def wait(self) -> None:
+        """Until the registry answers ``/v2/``: 401, and the hub's ``/token`` as its realm."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = self.http.get(self.url + "/v2/", timeout=2)
+                break
+            except requests.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the registry did not start:\n{self.log.read_text()}")
+                time.sleep(0.05)
+        assert answer.status_code == 401, answer.text  # token auth: no token, no answer
+        challenge = answer.headers["WWW-Authenticate"]
+        assert challenge.startswith(f'Bearer realm="{self.realm}"'), challenge
+
+    def push(self, token: str, repository: str, tag: str) -> str:
+        """``LAYERS`` and ``IMAGE_CONFIG`` as an OCI image ``repository:tag``, over the
+        registry's HTTP API as a client pushes (monolithic uploads): its manifest's digest."""
+        auth = {"Authorization": "Bearer " + token}
+        for blob in (*LAYERS, IMAGE_CONFIG):
+            started = self.http.post(f"{self.url}/v2/{repository}/blobs/uploads/", headers=auth)
+            assert started.status_code == 202, started.text
+            location = urljoin(self.url, started.headers["Location"])
+            done = self.http.put(
+                f"{location}{'&' if '?' in location else '?'}digest={_sha256(blob)}", data=blob,
+                headers={**auth, "Content-Type": "application/octet-stream"},
+            )  # fmt: skip
+            assert done.status_code == 201, done.text
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": _sha256(IMAGE_CONFIG), "size": len(IMAGE_CONFIG)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                        "digest": _sha256(blob), "size": len(blob)} for blob in LAYERS],
+        }).encode()  # fmt: skip
+        put = self.http.put(
+            f"{self.url}/v2/{repository}/manifests/{tag}", data=manifest,
+            headers={**auth, "Content-Type": OCI_MANIFEST},
+        )  # fmt: skip
+        assert put.status_code == 201, put.text
+        assert put.headers["Docker-Content-Digest"] == _sha256(manifest)
+        return put.headers["Docker-Content-Digest"]
+
+    def authorized(self) -> set[tuple[str, str, str, str]]:
+        """``(token subject, client, method, path)`` of the requests the registry let through,
+        from its own log: at debug level its handlers' lines name the token's ``sub``
+        (``auth.user.name``); the client is the user agent's product."""
+        found = set()
+        for line in self.log.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line still being written
+            if "auth.user.name" in entry:
+                client = entry["http.request.useragent"].partition("/")[0]
+                method, path = entry["http.request.method"], entry["http.request.uri"]
+                found.add((entry["auth.user.name"], client, method, path))
+        return found
+
+    def stop(self) -> None:
+        self.process.terminate()
         try:
-            claims = verified_claims(token, self.cert_path.read_bytes())
-        except Exception:
-            return self._answer(401, {"errors": [{"code": "UNAUTHORIZED"}]})
-        self.seen.append(claims)
-        match = re.match(r"^/v2/(.+)/(tags/list|manifests/[^/]+|blobs/[^/]+)$", self.path)
-        repository, what = match.groups() if match else ("", "")
-        granted = {a["name"]: a["actions"] for a in claims["access"]}
-        if kind != "Bearer" or "pull" not in granted.get(repository, []):
-            return self._answer(401, {"errors": [{"code": "UNAUTHORIZED"}]})
-        if repository not in self.tags:
-            return self._answer(404, {"errors": [{"code": "NAME_UNKNOWN"}]})
-        if what == "tags/list":
-            return self._answer(200, {"name": repository, "tags": self.tags[repository]})
-        if what.startswith("manifests/"):
-            manifest = {
-                "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-                "config": {"digest": "sha256:" + "c" * 64, "size": 2},
-                "layers": [{"size": 1000}, {"size": 234}],
-            }  # fmt: skip
-            digest = "sha256:" + "d" * 64
-            return self._answer(200, manifest, {"Docker-Content-Digest": digest}, OCI_MANIFEST)
-        return self._answer(200, {"architecture": "arm64", "os": "linux", "variant": "v8"})
-
-    def _answer(self, status: int, body: dict, headers=None, content_type="application/json"):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 @pytest.fixture
 def with_registry(start, tmp_path):
-    """A hub whose registry is the stand-in, holding ``alice1234/app:v1``."""
-    handler = type(
-        "Registry",
-        (StandInRegistry,),
-        {"cert_path": tmp_path / "reg" / "certs" / "hub.pem", "tags": {"alice1234/app": ["v1"]},
-         "seen": []},
-    )  # fmt: skip
-    registry = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=registry.serve_forever, args=(0.05,), daemon=True).start()
+    """A hub and the real registry it reads, holding ``alice1234/app:v1`` (pushed by alice
+    with a token from the hub); the push's digest is ``running.digest``."""
+    if REGISTRY_BINARY is None:
+        pytest.skip("no docker-registry (Distribution) here: apt-get install docker-registry")
+    port = free_port()  # the hub is told where the registry will be before either starts
     running = start(
-        HUB_REGISTRY=f"http://127.0.0.1:{registry.server_address[1]}",
+        HUB_REGISTRY=f"http://127.0.0.1:{port}",
         HUB_DATA=str(tmp_path / "reg" / "data"),
         HUB_CERTS=str(tmp_path / "reg" / "certs"),
     )
-    running.registry_seen = handler.seen
-    yield running
-    registry.shutdown()
-    registry.server_close()
+    registry = RealRegistry(tmp_path / "registry", port, running)  # it reads the hub's hub.pem
+    try:
+        registry.wait()
+        running.account("alice1234", "alices-password")
+        token = running.registry_token(
+            "repository:alice1234/app:pull,push", auth=("alice1234", "alices-password")
+        )
+        assert token.status_code == 200, token.text
+        running.digest = registry.push(token.json()["token"], "alice1234/app", "v1")
+        running.registry = registry
+        yield running
+    finally:
+        registry.stop()
 
 
 REGISTRY_AUTH = {"Authorization": "Bearer " + EVENTS_SECRET}
 
 
-def pushed(repository: str, tag: str, media: str = OCI_MANIFEST, **more) -> dict:
+def pushed(
+    repository: str,
+    tag: str,
+    media: str = OCI_MANIFEST,
+    digest: str = "sha256:" + "d" * 64,
+    **more,
+) -> dict:
     """The registry's notification of a push (Distribution's envelope)."""
-    target = {
-        "repository": repository,
-        "tag": tag,
-        "mediaType": media,
-        "digest": "sha256:" + "d" * 64,
-    }
+    target = {"repository": repository, "tag": tag, "mediaType": media, "digest": digest}
     event = {"action": "push", "target": target, "actor": {"name": repository.split("/")[0]}}
     return {"events": [{**event, **more}]}
 
@@ -774,14 +857,14 @@ def test_registry_events_need_the_registrys_secret(running):
 
 def test_the_tags_api_reads_the_registry_with_a_token_the_hub_signed(with_registry):
     running = with_registry
-    push = pushed("alice1234/app", "v1", timestamp="2025-01-02T03:04:05Z")
-    running.post("/_registry/events", json=push, headers=REGISTRY_AUTH)
+    push = pushed("alice1234/app", "v1", digest=running.digest, timestamp="2025-01-02T03:04:05Z")
+    assert running.post("/_registry/events", json=push, headers=REGISTRY_AUTH).ok
     answer = running.get("/v2/namespaces/alice1234/repositories/app/tags")
     assert answer.status_code == 200, answer.text
     listing = answer.json()
     assert listing["count"] == 1 and listing["next"] is None and listing["previous"] is None
     (tag,) = listing["results"]
-    assert tag["name"] == "v1" and tag["digest"] == "sha256:" + "d" * 64
+    assert tag["name"] == "v1" and tag["digest"] == running.digest
     assert tag["full_size"] == 1234 and tag["media_type"] == OCI_MANIFEST
     assert tag["last_updater_username"] == "alice1234"
     assert tag["tag_last_pushed"] == "2025-01-02T03:04:05Z"
@@ -790,7 +873,16 @@ def test_the_tags_api_reads_the_registry_with_a_token_the_hub_signed(with_regist
     one = running.get("/v2/namespaces/alice1234/repositories/app/tags/v1")
     assert one.status_code == 200 and one.json()["digest"] == tag["digest"]
     assert running.get("/v2/namespaces/alice1234/repositories/app/tags/v2").status_code == 404
-    assert {c["sub"] for c in running.registry_seen} == {"hub"}  # the hub's own pull tokens
+    hub_reads = {
+        (subject, method, path)
+        for subject, client, method, path in running.registry.authorized()
+        if client == "Python-urllib"  # the hub's reads (urllib), not the fixture's push
+    }
+    assert hub_reads == {
+        ("hub", "GET", "/v2/alice1234/app/tags/list"),
+        ("hub", "GET", "/v2/alice1234/app/manifests/v1"),
+        ("hub", "GET", f"/v2/alice1234/app/blobs/{_sha256(IMAGE_CONFIG)}"),
+    }  # the hub's own pull tokens, as the registry saw them
 
 
 def test_a_repository_the_registry_has_before_its_push_event_is_public(with_registry):
