@@ -63,12 +63,15 @@ class DockerConfig:
         return config
 
     def read(self) -> dict:
+        """config.json as a dict; ``{"__unreadable__": True}`` for anything that is not a JSON
+        object (in grading the file is the student's: any shape may come)."""
         try:
-            return json.loads(self.path.read_text() or "{}")
+            found = json.loads(self.path.read_text() or "{}")
         except FileNotFoundError:
             return {}
-        except ValueError:
+        except (ValueError, UnicodeDecodeError):
             return {"__unreadable__": True}
+        return found if isinstance(found, dict) else {"__unreadable__": True}
 
     def credential(
         self, registry: str, helpers: bool = True
@@ -80,26 +83,33 @@ class DockerConfig:
         configuration is a program the student chose, found on a PATH they may control."""
         config = self.read()
         if config.get("__unreadable__"):
-            return CredentialProblem(f"{self.path} is not valid JSON")
+            return CredentialProblem(
+                f"{self.path} is not valid JSON for a configuration (one object)"
+            )
         registry = auth_key(registry)
-        helper = (config.get("credHelpers") or {}).get(registry) or config.get("credsStore")
-        if helper and helpers:
+        helper = _object(config, "credHelpers").get(registry) or config.get("credsStore")
+        if helper and helpers and isinstance(helper, str):
             found = _from_helper(helper, registry)
             if found is not None:
                 return found
-        entry = (config.get("auths") or {}).get(registry) or {}
+        entry = _object(config, "auths").get(registry) or {}
+        unreadable = CredentialProblem(f"the entry for {registry} in {self.path} is not readable")
+        if not isinstance(entry, dict):
+            return unreadable
         if entry.get("auth"):
+            if not isinstance(entry["auth"], str):
+                return unreadable
             try:
                 username, _, secret = base64.b64decode(entry["auth"]).decode().partition(":")
             except (ValueError, UnicodeDecodeError):
-                return CredentialProblem(f"the entry for {registry} in {self.path} is not readable")
+                return unreadable
             return Credential(username, secret, "config.json")
         return None
 
     def registries(self) -> list[str]:
         """Registries this configuration holds credentials for (as far as config.json says)."""
         config = self.read()
-        return sorted(set(config.get("auths") or {}) | set(config.get("credHelpers") or {}))
+        return sorted(set(_object(config, "auths")) | set(_object(config, "credHelpers")))
 
     def logout(self, registry: str) -> bool:
         """Remove the credential for ``registry`` the way the docker CLI does (credential helpers
@@ -116,6 +126,12 @@ class DockerConfig:
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _object(config: dict, key: str) -> dict:
+    """``config[key]`` when it is a JSON object, else an empty one."""
+    found = config.get(key)
+    return found if isinstance(found, dict) else {}
 
 
 def _from_helper(helper: str, registry: str) -> Credential | CredentialProblem | None:
