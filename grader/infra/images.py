@@ -306,40 +306,57 @@ def _linked_libraries(binary: str) -> list[str]:
 def build_base(engine: Engine, ref: str, log: Log) -> None:
     """A Debian root file system with Python 3 and Flask, made by debootstrap from a Debian
     mirror (reachable in classrooms that have no Docker Hub) and imported as an image."""
-    missing = offline_tools()["base"]
-    if missing:
-        raise ImageUnavailable(f"Cannot build {ref} offline: {missing}.", missing)
+    mirror = settings().debian_mirror
+    key = hashlib.sha256(f"{DEBIAN_SUITE} {mirror} {BASE_PACKAGES}".encode()).hexdigest()[:16]
+    kept = places.CACHE.make() / f"debootstrap-{DEBIAN_SUITE}-{key}.tar"
+    if not kept.exists():  # (the image step's lock is held: see ensure)
+        missing = offline_tools()["base"]
+        if missing:
+            raise ImageUnavailable(f"Cannot build {ref} offline: {missing}.", missing)
+        _debootstrap(kept, mirror, log)
+    else:
+        log(f"images: the {DEBIAN_SUITE} root file system debootstrap made before ({kept})")
+    with open(kept, "rb") as data:
+        engine.import_image(
+            data,
+            ref,
+            changes=[
+                "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "ENV LANG=C.UTF-8",
+                f'LABEL {LABEL}.built-offline="debootstrap {DEBIAN_SUITE}"',
+                'CMD ["python3"]',
+            ],
+        )
+
+
+BASE_PACKAGES = "python3,python3-flask"
+
+
+def _debootstrap(kept: Path, mirror: str, log: Log) -> None:
+    """debootstrap's root file system as a tarball at ``kept`` (kept for the next engine: a
+    second engine on the machine, or the same one after its data was removed, imports it
+    instead of fetching Debian again)."""
     with tempfile.TemporaryDirectory(prefix="python-base-") as work:
         rootfs = Path(work) / "rootfs"
-        log(f"images: debootstrap {DEBIAN_SUITE} from {settings().debian_mirror} (about a minute)")
+        log(f"images: debootstrap {DEBIAN_SUITE} from {mirror} (about a minute)")
         command = [
-            "debootstrap", "--variant=minbase", "--include=python3,python3-flask",
-            DEBIAN_SUITE, str(rootfs), settings().debian_mirror,
+            "debootstrap", "--variant=minbase", f"--include={BASE_PACKAGES}",
+            DEBIAN_SUITE, str(rootfs), mirror,
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-5:])
             raise ImageUnavailable(
                 f"debootstrap failed (exit {done.returncode}):\n{tail}",
-                "Check that the Debian mirror is reachable, or set COURSE_settings().debian_mirror.",
+                "Check that the Debian mirror is reachable, or set COURSE_DEBIAN_MIRROR.",
             )
         for cache in ("var/cache/apt/archives", "var/lib/apt/lists"):
             for item in (rootfs / cache).glob("*"):
                 if item.is_file():
                     item.unlink()
-        tarball = Path(work) / "rootfs.tar"
-        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(tarball), "."], check=True)
-        with open(tarball, "rb") as data:
-            engine.import_image(
-                data,
-                ref,
-                changes=[
-                    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                    "ENV LANG=C.UTF-8",
-                    f'LABEL {LABEL}.built-offline="debootstrap {DEBIAN_SUITE}"',
-                    'CMD ["python3"]',
-                ],
-            )
+        partial = kept.with_suffix(".partial")
+        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(partial), "."], check=True)
+        partial.rename(kept)
 
 
 def saved(engine: Engine, images: CourseImages) -> Path:

@@ -12,7 +12,7 @@ the variable):
 - the machine's state, ``COURSE_STATE_ROOT`` (default ``/var/lib/publishing-course``): grading
   sandboxes, the classroom server, nbgrader's exchange, the students' seats. Root's.
 - a user's own cache, ``$XDG_CACHE_HOME/publishing-course`` (default
-  ``~/.cache/publishing-course``): the learner's labs, locks, the sandboxes' image tarball.
+  ``~/.cache/publishing-course``): the learner's labs, locks, the sandboxes' image tarball, debootstrap's base.
 """
 
 from __future__ import annotations
@@ -110,7 +110,9 @@ CLASSROOM = Place("classroom", 0o700, "the classroom server: JupyterHub's config
 EXCHANGE = Place("exchange", 0o777, "nbgrader's exchange, shared by a classroom's seats")
 """nbgrader's own model: every course folder inside sets its own permissions."""
 SEATS = Place("seats", 0o700, "each classroom student's engine log, disk file and namespace")
-CACHE = Place("", 0o700, "locks and the grading sandboxes' image tarball", in_cache=True)
+CACHE = Place(
+    "", 0o700, "locks, the grading sandboxes' image tarball, debootstrap's base", in_cache=True
+)
 """``0700``: the labs below hold access tokens."""
 LEARNERS = Place("learners", 0o700, "each learner's persistent lab", in_cache=True)
 LABS = Place("labs", 0o700, "labs that end with their kernel", in_cache=True)
