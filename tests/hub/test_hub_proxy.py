@@ -16,7 +16,8 @@ import requests
 
 from grader.infra import net
 
-pytestmark = pytest.mark.docker
+# The hub's pages through a Jupyter server's proxy: HTTP only, nothing pushed or pulled.
+pytestmark = [pytest.mark.docker, pytest.mark.one_engine]
 
 
 @pytest.fixture

@@ -226,6 +226,7 @@ def test_each_lesson_runs_top_to_bottom_and_every_check_in_it_passes(course, nam
 
 @pytest.mark.docker
 @pytest.mark.slow
+@pytest.mark.one_engine  # no step is done: nothing is pushed, pulled or built
 @pytest.mark.parametrize("name", LESSONS)
 def test_run_all_alone_passes_no_step_and_every_step_waits_for_the_learner(run_all_only, name):
     executed, progress = run_all_only
