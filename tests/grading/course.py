@@ -3,11 +3,13 @@ generated releases, and submissions made from them."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,12 +32,24 @@ def nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.Completed
     return done
 
 
+_STAGED: list[Path] = []
+"""The course staged once in this test process (nbgrader's generate_assignment takes about 10 s
+a lab); each caller gets its own copy."""
+
+
 def stage(root: Path) -> Path:
-    """A course folder as an instructor has it: sources, config, generated releases."""
-    shutil.copytree(REPO / "solutions", root / "solutions")
-    shutil.copy(REPO / "nbgrader_config.py", root)
-    for lab in LABS:
-        nbgrader(root, "generate_assignment", lab, "--force")
+    """A course folder as an instructor has it: sources, config, generated releases (and its
+    gradebook), made from the repository's current sources once a test session, copied here."""
+    if not _STAGED:
+        staged = Path(tempfile.mkdtemp(prefix="staged-course-")) / "course"
+        staged.mkdir()
+        atexit.register(shutil.rmtree, staged.parent, True)
+        shutil.copytree(REPO / "solutions", staged / "solutions")
+        shutil.copy(REPO / "nbgrader_config.py", staged)
+        for lab in LABS:
+            nbgrader(staged, "generate_assignment", lab, "--force")
+        _STAGED.append(staged)
+    shutil.copytree(_STAGED[0], root, dirs_exist_ok=True)
     return root
 
 
