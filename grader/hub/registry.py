@@ -3,6 +3,7 @@ as Docker Hub's registry has it (a Bearer challenge answered by the hub's token 
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -252,12 +253,13 @@ def _platform(entry: dict) -> str:
 
 def _scope_of(path: str) -> str:
     """The scope a request for ``path`` needs (the key its token is kept under)."""
+    path = path.split("?", 1)[0]
     if path.startswith("/v2/_catalog"):
         return "registry:catalog:*"
-    for kind in ("/manifests/", "/blobs/", "/tags/"):
-        if kind in path:
-            return "repository:" + path[4:].split(kind, 1)[0] + ":pull"
-    return ""
+    # The name is everything between /v2/ and the API's last words (a repository may itself be
+    # called "tags" or "manifests").
+    found = re.match(r"^/v2/(.+)/(?:tags/list|(?:manifests|blobs)/[^/]+)$", path)
+    return f"repository:{found.group(1)}:pull" if found else ""
 
 
 def _anonymous(request: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -5,8 +5,9 @@ a container's log."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from .engine import Engine
@@ -120,13 +121,22 @@ class TokenRequest:
 
 def rfc3339_ns(text: str) -> int:
     """``2026-11-27T03:32:19.161961112Z`` as nanoseconds since the epoch (0 if unreadable)."""
-    seconds, _, fraction = text.rstrip("Z").partition(".")
+    found = _RFC3339.match(text.strip())
+    if not found:
+        return 0
+    seconds, fraction, offset = found.groups()
+    zone = timezone.utc
+    if offset and offset not in ("Z", "z"):
+        sign = -1 if offset[0] == "-" else 1
+        zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
     try:
-        whole = datetime.fromisoformat(seconds).replace(tzinfo=timezone.utc).timestamp()
+        whole = datetime.fromisoformat(seconds).replace(tzinfo=zone).timestamp()
     except ValueError:
         return 0
-    digits = "".join(c for c in fraction if c.isdigit())[:9].ljust(9, "0")
-    return int(whole) * 10**9 + int(digits)
+    return int(whole) * 10**9 + int((fraction or "")[:9].ljust(9, "0"))
+
+
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d)(?:\.(\d+))?([Zz]|[+-]\d\d:\d\d)?$")
 
 
 def requests_log(

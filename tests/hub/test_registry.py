@@ -362,12 +362,6 @@ def test_two_repositories_never_share_a_token():
     assert _scope_of("/v2/john123/app/manifests/v1") != _scope_of("/v2/mary456/app/manifests/v1")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: _scope_of cuts at the first /manifests/, /blobs/ or /tags/ (manifests first), "
-    "so a repository named like one of them gets another repository's scope (logs.target "
-    "uses the last marker)",
-)
 @pytest.mark.parametrize(
     "path", ["/v2/john123/tags/tags/list", "/v2/john123/manifests/blobs/" + digest("c")]
 )
