@@ -122,7 +122,7 @@ def test_doctor_removes_what_a_killed_grading_left(loaded):
     script = textwrap.dedent(
         """
         import sys, time
-        from grader.infra import sandbox
+        from grader.isolation import sandbox
         made = sandbox.Sandbox.create(images=None)
         print(made.name, flush=True)
         time.sleep(600)

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 PROXIED = re.compile(r"^(/(?:[^?#]*/)?proxy/absolute/\d+)(?=/|$)")
 """The prefix jupyter-server-proxy's absolute mode keeps: ``[/user/NAME]/proxy/absolute/PORT``."""
 
+DRAIN_LIMIT = 1 << 20
+"""The largest refused body still read before the answer (see :meth:`Handler.body`)."""
+
 
 def log(msg: str, **fields) -> None:
     print(json.dumps({"time": now(), "msg": msg, **fields}), flush=True)
@@ -117,7 +120,16 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             raise Refused(400, "Content-Length is not a number") from None
         if length > limit:
-            self.close_connection = True  # the rest of the body is never read: no keep-alive
+            # Read (and drop) a body up to a megabyte first: a socket closed with unread data
+            # is reset, and the client may lose the answer while still sending. Past that, the
+            # connection is closed unread.
+            remaining = length if length <= DRAIN_LIMIT else 0
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 65536))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+            self.close_connection = True  # no keep-alive after a refused body
             raise Refused(413, "request body too large")
         return self.rfile.read(length) if length > 0 else b""
 
