@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_LINE = re.compile(r"^#\s*verify:\s*(?P<name>[a-z]+)(?P<args>(?:\s+[a-z_]+=\S+)*)\s*$", re.M)
+_LINE = re.compile(
+    r"^#[ \t]*verify:[ \t]*(?P<name>[a-z]+)(?P<args>(?:[ \t]+[a-z_]+=\S+)*)[ \t]*$", re.M
+)
+"""One line: spaces and tabs only between its words (a line break ends it)."""
 
 
 _BOOLEANS = {"True": True, "False": False}

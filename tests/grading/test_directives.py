@@ -100,11 +100,6 @@ def test_anything_else_is_no_directive(source):
     assert parse(source) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the pattern's \\s matches line breaks, so a following `name=value` line of the "
-    "cell becomes an argument (and '# verify:' followed by a line 'push' names a check)",
-)
 @pytest.mark.parametrize(
     "source", ['# verify: push\nresult=lab.check("push")', "# verify: push\ntag=v2"]
 )
