@@ -11,7 +11,6 @@ way round)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..checks.run import APP_PORT
@@ -30,7 +29,7 @@ from .helpers import (
     page,
     platform_folder,
 )
-from .moments import MOMENTS, READ_ONLY_LABEL, SECOND_COPY, Moment, moment
+from .moments import MOMENTS, READ_ONLY_LABEL, SECOND_COPY, Log, Moment, moment
 from .tasks import TASKS, Task, Var, task
 
 __all__ = [
@@ -66,8 +65,6 @@ __all__ = [
     "steps_through",
     "task",
 ]
-
-Log = Callable[[str], None]
 
 LESSONS: tuple[tuple[str, str], ...] = (
     ("00-welcome", "Welcome"),

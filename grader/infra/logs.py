@@ -150,14 +150,14 @@ def requests_log(
     credential was sent (the docker client's first try on every request).
     """
     mark = api.mark() if api else None
-    logs = {"text": ""}
+    text = ""
 
     def written() -> bool:
-        logs["text"] = engine.container_logs(container_id)
-        return mark is None or mark in logs["text"]
+        nonlocal text
+        text = engine.container_logs(container_id)
+        return mark is None or mark in text
 
     wait_until(written, 2, interval=0.01)
-    text = logs["text"]
     entries: list[RegistryRequest] = []
     for line in text.splitlines():
         if not line.startswith("{"):

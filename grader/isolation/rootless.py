@@ -63,9 +63,9 @@ def cgroup_settings(limits: Limits) -> dict[Path, dict[str, int | str]]:
     return found
 
 
-def cgroup_paths(name: str, limits: Limits | None = None) -> list[Path]:
-    """The cgroups ``CGROUP_NAME/name`` (one per controller folder)."""
-    return [folder / CGROUP_NAME / name for folder in cgroup_settings(limits or Limits())]
+def cgroup_paths(name: str) -> list[Path]:
+    """The cgroups ``CGROUP_NAME/name`` (one per controller folder the host has)."""
+    return [folder / CGROUP_NAME / name for folder in cgroup_settings(Limits())]
 
 
 def make_cgroups(name: str, limits: Limits) -> None:

@@ -162,7 +162,7 @@ class Sandbox:
         _record(self.name, {**record, "owner_pid": os.getpid(), "state": state})
 
     def cgroup_paths(self) -> list[Path]:
-        return rootless.cgroup_paths(self.name, self.limits)
+        return rootless.cgroup_paths(self.name)
 
     def _start_engine(self) -> None:
         spec = rootless.EngineSpec(

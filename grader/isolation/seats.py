@@ -224,7 +224,7 @@ class Seat:
     # --- limits and the end ------------------------------------------------------------------
 
     def cgroup_paths(self) -> list[Path]:
-        return rootless.cgroup_paths(f"seat-{self.username}", self.limits)
+        return rootless.cgroup_paths(f"seat-{self.username}")
 
     def enter_cgroups(self) -> None:
         """In a child before exec: it and all it starts count against the seat's limits."""

@@ -57,7 +57,7 @@ def test_cgroup_settings_name_the_limits_for_the_hosts_cgroup_version():
             None,
         )
         assert all(str(folder).startswith("/sys/fs/cgroup/") for folder in found)
-    paths = rootless.cgroup_paths("seat-ann", limits)
+    paths = rootless.cgroup_paths("seat-ann")
     assert [p.relative_to(folder) for p, folder in zip(paths, found, strict=True)] == [
         Path("publishing-course/seat-ann")
     ] * len(found)
