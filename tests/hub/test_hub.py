@@ -15,6 +15,7 @@ import requests
 from grader.errors import InvalidInput
 from grader.hub.client import HubAPI, HubRefused
 from tests.conftest import docker
+from tests.hub.cases import bad_inputs
 
 pytestmark = pytest.mark.docker
 
@@ -225,22 +226,7 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(lab):
     before = hub.access_tokens(access)
     base = hub.base_url
     bearer = {"Authorization": f"Bearer {access}"}
-    cases = [
-        ("POST", "/v2/access-tokens", {"data": "{not json"}, 400, "not JSON"),
-        ("POST", "/v2/access-tokens", {"json": ["a list"]}, 400, "JSON object"),
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "", "scopes": ["repo:read"]}}, 400, "description"),
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": ["repo:everything"]}}, 400, "unknown scope"),
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": "repo:read"}}, 400, "list of one"),
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": ["repo:read"], "expires_at": "tomorrow"}}, 400, "RFC 3339"),
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": ["repo:read"], "expires_at": "2001-01-01T00:00:00Z"}}, 400, "in the past"),
-        ("PATCH", "/v2/access-tokens/no-such-uuid", {"json": {"is_active": False}}, 404, "not found"),
-        ("PATCH", f"/v2/access-tokens/{before[0]['uuid']}", {"json": {"is_active": "no"}}, 400, "true or false"),
-        ("POST", f"/v2/namespaces/{lab.username}/repositories", {"json": {"name": "Bad Name!"}}, 400, "lowercase"),
-        ("POST", f"/v2/namespaces/{lab.username}/repositories", {"json": {"name": "ok", "is_private": "yes"}}, 400, "true or false"),
-        ("POST", "/v2/namespaces/someoneelse/repositories", {"json": {"name": "theirs"}}, 403, "only 'someoneelse'"),
-        ("GET", f"/v2/namespaces/{lab.username}/repositories/none/tags?page_size=1000", {}, 404, "not found"),
-        ("POST", "/v2/auth/token", {"json": {"identifier": lab.username}}, 400, "required"),
-    ]  # fmt: skip
+    cases = bad_inputs(lab.username, before[0]["uuid"])
     for method, path, kw, status, text in cases:
         response = requests.request(method, base + path, headers=bearer, timeout=5, **kw)
         assert response.status_code == status, (path, kw, response.text)

@@ -36,6 +36,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from tests.hub.cases import bad_inputs
+
 HUB_DIR = Path(__file__).resolve().parents[2] / "grader" / "assets" / "hub"
 HUB_MODULES = (
     "settings", "store", "keys", "pages", "web", "auth", "registry", "api", "admin", "views",
@@ -493,19 +495,7 @@ def test_tokens_cannot_manage_tokens_and_the_api_needs_a_session(running, alice)
 def test_bad_input_gets_a_clear_error_and_changes_nothing(running, alice):
     owner = running.bearer(*alice)
     first = running.new_token(*alice, "repo:read")
-    cases = [
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "", "scopes": ["repo:read"]}}, 400, "description"),
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": ["repo:everything"]}}, 400, "unknown scope"),
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": "repo:read"}}, 400, "list of one"),
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": ["repo:read"], "expires_at": "tomorrow"}}, 400, "RFC 3339"),
-        ("POST", "/v2/access-tokens", {"json": {"token_label": "x", "scopes": ["repo:read"], "expires_at": "2001-01-01T00:00:00Z"}}, 400, "in the past"),
-        ("PATCH", "/v2/access-tokens/no-such-uuid", {"json": {"is_active": False}}, 404, "not found"),
-        ("PATCH", f"/v2/access-tokens/{first['uuid']}", {"json": {"is_active": "no"}}, 400, "true or false"),
-        ("POST", "/v2/namespaces/alice1234/repositories", {"json": {"name": "Bad Name!"}}, 400, "lowercase"),
-        ("POST", "/v2/namespaces/alice1234/repositories", {"json": {"name": "ok", "is_private": "yes"}}, 400, "true or false"),
-        ("POST", "/v2/namespaces/someoneelse/repositories", {"json": {"name": "theirs"}}, 403, "only 'someoneelse'"),
-        ("GET", "/v2/namespaces/alice1234/repositories/none/tags?page_size=1000", {}, 404, "not found"),
-    ]  # fmt: skip
+    cases = bad_inputs("alice1234", first["uuid"])
     for method, path, kw, status, text in cases:
         answer = running.request(method, path, headers=owner, **kw)
         assert answer.status_code == status, (path, kw, answer.text)

@@ -9,6 +9,7 @@ import json
 import os
 import stat
 import time
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +58,16 @@ fi
 echo "credentials not found in native keychain" >&2
 exit 1
 """
+
+
+def install_answering_helper(tmp_path, monkeypatch, registry: str) -> Path:
+    """``docker-credential-coursetest`` answering for ``registry``; returns the log of what it
+    was asked (missing until it is asked)."""
+    log = tmp_path / "asked.log"
+    install_helper(
+        tmp_path, monkeypatch, "coursetest", ANSWERING.format(log=log, registry=registry)
+    )
+    return log
 
 
 # --- auth_key ------------------------------------------------------------------------------------
@@ -214,10 +225,7 @@ def test_a_fresh_configuration_is_private_and_empty(tmp_path):
     ids=["credsStore", "credHelpers"],
 )
 def test_a_configured_helper_is_run_and_wins_over_auths(tmp_path, monkeypatch, setting):
-    log = tmp_path / "asked.log"
-    install_helper(
-        tmp_path, monkeypatch, "coursetest", ANSWERING.format(log=log, registry=REGISTRY)
-    )
+    log = install_answering_helper(tmp_path, monkeypatch, REGISTRY)
     config = config_with(tmp_path, {**setting, "auths": {REGISTRY: {"auth": auth("old", "pw")}}})
     found = config.credential(REGISTRY)
     assert found == Credential("helper-user", "helper-secret", "docker-credential-coursetest")
@@ -225,20 +233,14 @@ def test_a_configured_helper_is_run_and_wins_over_auths(tmp_path, monkeypatch, s
 
 
 def test_the_helper_is_asked_under_docker_hubs_key(tmp_path, monkeypatch):
-    log = tmp_path / "asked.log"
-    install_helper(
-        tmp_path, monkeypatch, "coursetest", ANSWERING.format(log=log, registry=DOCKER_HUB_KEY)
-    )
+    log = install_answering_helper(tmp_path, monkeypatch, DOCKER_HUB_KEY)
     config = config_with(tmp_path, {"credHelpers": {DOCKER_HUB_KEY: "coursetest"}})
     assert config.credential("docker.io").username == "helper-user"
     assert log.read_text() == f"get {DOCKER_HUB_KEY}\n"
 
 
 def test_a_helper_for_another_registry_is_not_run(tmp_path, monkeypatch):
-    log = tmp_path / "asked.log"
-    install_helper(
-        tmp_path, monkeypatch, "coursetest", ANSWERING.format(log=log, registry=REGISTRY)
-    )
+    log = install_answering_helper(tmp_path, monkeypatch, REGISTRY)
     config = config_with(
         tmp_path,
         {
@@ -251,10 +253,7 @@ def test_a_helper_for_another_registry_is_not_run(tmp_path, monkeypatch):
 
 
 def test_a_helper_that_has_no_credential_falls_back_to_auths(tmp_path, monkeypatch):
-    log = tmp_path / "asked.log"
-    install_helper(
-        tmp_path, monkeypatch, "coursetest", ANSWERING.format(log=log, registry="elsewhere:1")
-    )
+    log = install_answering_helper(tmp_path, monkeypatch, "elsewhere:1")
     config = config_with(
         tmp_path, {"credsStore": "coursetest", "auths": {REGISTRY: {"auth": auth("j", "p")}}}
     )
@@ -271,10 +270,7 @@ def test_a_helper_that_has_no_credential_falls_back_to_auths(tmp_path, monkeypat
 def test_grading_never_runs_a_helper(tmp_path, monkeypatch, setting):
     # The student's configuration names the helper and the student may control PATH: in grading
     # only auths counts, and the program is never started.
-    log = tmp_path / "asked.log"
-    install_helper(
-        tmp_path, monkeypatch, "coursetest", ANSWERING.format(log=log, registry=REGISTRY)
-    )
+    log = install_answering_helper(tmp_path, monkeypatch, REGISTRY)
     with_auths = config_with(tmp_path, {**setting, "auths": {REGISTRY: {"auth": auth("j", "p")}}})
     assert with_auths.credential(REGISTRY, helpers=False) == Credential("j", "p", "config.json")
     assert config_with(tmp_path, setting).credential(REGISTRY, helpers=False) is None
