@@ -356,6 +356,8 @@ def _debootstrap(kept: Path, mirror: str, log: Log) -> None:
                     item.unlink()
         partial = kept.with_suffix(".partial")
         subprocess.run(["tar", "-C", str(rootfs), "-cf", str(partial), "."], check=True)
+        for old in kept.parent.glob(f"debootstrap-{DEBIAN_SUITE}-*.tar"):
+            old.unlink()  # one made for another mirror or package list: only this one is kept
         partial.rename(kept)
 
 
