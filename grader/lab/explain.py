@@ -26,3 +26,5 @@ def _explain_failure(command: str, output: str, status: int, lab_class: type) ->
     found = diagnose(command, output, status, Context.of(lab))
     if found is not None:
         display(found)
+        if lab is not None:
+            lab.record_diagnosis(found.error)

@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from .. import checks as _checks
+from .. import journal
 from ..errors import InvalidInput, LabStopped, RegistryUnavailable
 from ..hub.client import DOCKER_HUB, HubAPI
 from ..hub.containers import ClassroomRegistry
@@ -85,6 +86,7 @@ class Lab:
         self.answers_shown: list[str] = self._read_state("answers-shown.json", [])
         """The lesson steps whose full answer the learner revealed (kept like ``progress``)."""
         self.listeners: list = []
+        self._attempt_counts: dict[str, int] | None = None
         """Called with each :class:`CheckResult` as it is recorded (a lesson's tracker)."""
 
     # --- starting and stopping -----------------------------------------------------------------
@@ -368,8 +370,10 @@ class Lab:
             )
         return f"{self.registry}/{self.username}/{repository}@{manifest.digest}"
 
-    def check(self, name: str, **answers) -> CheckResult:
-        """Run one check (``"push"``, …) against the real state; see :data:`grader.checks.CHECKS`."""
+    def check(self, name: str, *, tried: bool = True, **answers) -> CheckResult:
+        """Run one check (``"push"``, …) against the real state; see :data:`grader.checks.CHECKS`.
+        ``tried=False``: the course only looks (a lesson opened, an earlier step's prerequisite),
+        which the learner's journal does not count as an attempt."""
         check = _checks.get(name)
         self._ensure_running()
         started = time.perf_counter()
@@ -392,22 +396,58 @@ class Lab:
             evidence=outcome.evidence,
             seconds=time.perf_counter() - started,
         )
-        self._record(result)
+        self._record(result, tried)
         return result
 
-    def _record(self, result: CheckResult) -> None:
+    def _record(self, result: CheckResult, tried: bool = True) -> None:
         self.progress[result.name] = result.passed
         if self.persistent:
             (self._state_dir / "progress.json").write_text(json.dumps(self.progress))
+            attempts = self._attempts()
+            attempts[result.name] = attempts.get(result.name, 0) + tried
+            self._journal("check", step=result.name, passed=result.passed, tried=tried,
+                          attempt=attempts[result.name])  # fmt: skip
         for listener in list(self.listeners):
             listener(result)
 
-    def record_answer_shown(self, step: str) -> None:
-        """Remember that the learner revealed the full answer of a lesson step."""
-        if step not in self.answers_shown:
-            self.answers_shown.append(step)
+    def record_answer_shown(self, task: str, step: str | None = None) -> None:
+        """Remember that the learner revealed the full answer of lesson step ``task`` (whose
+        check is ``step``)."""
+        self._journal("answer", step=step or task, task=task)
+        if task not in self.answers_shown:
+            self.answers_shown.append(task)
             if self.persistent:
                 (self._state_dir / "answers-shown.json").write_text(json.dumps(self.answers_shown))
+
+    def record_hint(self, task: str, step: str, level: int) -> None:
+        """Note in the learner's journal that hint ``level`` (1 to 3) of ``task`` was shown."""
+        self._journal("hint", step=step, task=task, level=level)
+
+    def record_diagnosis(self, error: str) -> None:
+        """Note in the learner's journal that a failed docker command was explained
+        (:class:`grader.diagnose.Diagnosis` ``error``: its key, not the command)."""
+        self._journal("diagnosis", error=error)
+
+    def _journal(self, kind: str, **fields) -> None:
+        """One line in the persistent lab's journal (:mod:`grader.journal`); a journal that
+        cannot be written loses that line, never the learner's step."""
+        if not self.persistent:
+            return
+        try:
+            journal.append(self._state_dir, journal.event(kind, **fields))
+        except OSError:
+            pass
+
+    def _attempts(self) -> dict[str, int]:
+        """Tried checks per step so far, counted once from the journal."""
+        if self._attempt_counts is None:
+            events = journal.read_own(self._state_dir) if self.persistent else []
+            counts: dict[str, int] = {}
+            for entry in events:
+                if entry["kind"] == "check" and entry["tried"]:
+                    counts[entry["step"]] = counts.get(entry["step"], 0) + 1
+            self._attempt_counts = counts
+        return self._attempt_counts
 
     def check_all(self) -> list[CheckResult]:
         return [

@@ -8,10 +8,12 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from ipywidgets.embed import embed_data
 
+from grader import journal
 from grader.course import hubview, lessons
 from grader.course.widgets import (
     CatchUp,
@@ -26,6 +28,7 @@ from grader.course.widgets import (
 )
 from grader.infra import commands, net
 from grader.infra.engine import ENGINE_FIX
+from grader.lab.learners import learner_dir
 from tests.learners import learner_lab, pushed
 
 pytestmark = [pytest.mark.docker]
@@ -73,6 +76,50 @@ def test_your_turn_waits_for_the_learner_then_gives_the_verdict_with_hints_step_
 
         again = YourTurn(fresh, "tag")  # the cell run again: the answer stays revealed
         assert again.revealed == 3 and again.result.passed
+
+
+def test_the_learners_journal_keeps_each_try_hint_answer_and_explained_failure_with_its_time():
+    with learner_lab("lessonsj") as fresh:
+        before = time.time()
+        turn = YourTurn(fresh, "tag")  # shown: the course looks, the learner has not tried
+        turn._check_button.click()  # a try, failed
+        turn.hint(), turn.hint(), turn.hint()  # the nudge, the shape, the answer
+        commands.run(f"docker tag my-flask-app:v1 {fresh.image()}")
+        turn._check_button.click()  # a try, passed
+        YourTurn(fresh, "tag")  # shown again: the answer is not noted a second time
+        lessons.missing(fresh, "tag")  # an earlier step's prerequisite: a look, not a try
+        events = journal.read_own(learner_dir("lessonsj"))
+        tag = [(e["kind"], e.get("passed"), e.get("tried"), e.get("attempt"), e.get("level"))
+               for e in events if e.get("step") == "tag"]  # fmt: skip
+        assert tag[:7] == [
+            ("check", False, False, 0, None),
+            ("check", False, True, 1, None),
+            ("hint", None, None, None, 1),
+            ("hint", None, None, None, 2),
+            ("hint", None, None, None, 3),
+            ("answer", None, None, None, None),
+            ("check", True, True, 2, None),
+        ]
+        assert [k for k, *_ in tag[7:]] == ["check", "check"] and tag[-1][2] is False
+        assert all(before <= e["at"] <= time.time() for e in events)
+        step = journal.summarise(events).steps["tag"]
+        assert (step.state, step.attempts, step.revealed) == ("passed", 3, True)
+
+        # A failed !docker line in the learner's kernel: explained, and noted by its key.
+        script = textwrap.dedent(
+            """
+            from IPython.core.interactiveshell import InteractiveShell
+            shell = InteractiveShell.instance()
+            shell.run_cell('from grader import Lab\\nlab = Lab.start(username="lessonsj", persistent=True)')
+            shell.run_cell('!docker tag my-flask-app:v1 {lab.registry}/Lessonsj/my-flask-app:v1')
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+        )
+        assert "uppercase" in done.stdout.lower() or "capital" in done.stdout.lower(), done
+        kinds = [(e["kind"], e.get("error")) for e in journal.read_own(learner_dir("lessonsj"))]
+        assert kinds[-1] == ("diagnosis", "name-uppercase")
 
 
 def test_your_turn_after_a_try_shows_a_failure_not_the_learners_turn():

@@ -96,9 +96,9 @@ class YourTurn(_Shown, w.VBox):
             [goal, w.HBox([self._check_button, self._hint_button]), self._hints, self._verdict]
         )
         self.add_class("course-your-turn")
-        if self.task.name in lab.answers_shown:
+        if self.task.name in lab.answers_shown:  # shown before: shown again, not noted again
             self.revealed = 2
-            self.hint()
+            self._reveal()
         self.check(tried=(lab.username, self.task.name) in _TRIED)
         if not self.task.web:  # a step on the hub's pages has no cell below: Check it
             self._watch_the_cells_below()
@@ -149,7 +149,7 @@ class YourTurn(_Shown, w.VBox):
 
         shell = get_ipython()
         names = shell.user_ns if shell is not None else {}
-        self.result = self.lab.check(self.task.check, **self.task.check_answers(names))
+        self.result = self.lab.check(self.task.check, tried=tried, **self.task.check_answers(names))
         if self.result.passed:
             state = "passed"
         elif tried:
@@ -170,7 +170,15 @@ class YourTurn(_Shown, w.VBox):
         return self.result
 
     def hint(self) -> str:
-        """Reveal the next hint; the third is the answer (recorded in the lab)."""
+        """Reveal the next hint; the third is the answer (each noted in the learner's journal,
+        the answer also in the lab's answers shown)."""
+        self._reveal()
+        self.lab.record_hint(self.task.name, self.task.check, self.revealed)
+        if self.revealed == 3:
+            self.lab.record_answer_shown(self.task.name, self.task.check)
+        return self.task.hints[self.revealed - 1]
+
+    def _reveal(self) -> None:
         self.revealed = min(self.revealed + 1, 3)
         labels = ("Hint", "The command's shape (fill in the CAPITALS)", "The answer")
         items = []
@@ -178,7 +186,6 @@ class YourTurn(_Shown, w.VBox):
             shown = f"<pre>{html.escape(text)}</pre>" if level else f"<span>{as_html(text)}</span>"
             items.append(f'<div data-level="{level + 1}"><b>{labels[level]}:</b> {shown}</div>')
         if self.revealed == 3:
-            self.lab.record_answer_shown(self.task.name)
             items.append(
                 '<div style="color:#57606a">Write it in the cell below (the <code>{…}</code> '
                 "parts are filled in from your lab when it runs). Your lab notes that you saw "
@@ -188,7 +195,6 @@ class YourTurn(_Shown, w.VBox):
         else:
             self._hint_button.description = "Show the answer" if self.revealed == 2 else "Hint"
         self._hints.value = f'<div data-revealed="{self.revealed}">{"".join(items)}</div>'
-        return self.task.hints[self.revealed - 1]
 
     def _on_hint_button_click(self, _button) -> None:
         self.hint()
