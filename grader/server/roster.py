@@ -1,10 +1,12 @@
 """A class roster: who may sign in to the classroom server, read from the instructor's CSV.
 
-``username,password[,role]``, one person a line; a header line (``username,...``) is allowed;
-``role`` is ``student`` (the default) or ``instructor``. Usernames follow the course's rules
-(Docker Hub's: :data:`grader.names.USERNAME_RULE`), since each becomes a Unix user, a JupyterHub
-user and the namespace of that person's images. Everything is checked, and every problem
-reported with its line, before anything starts.
+``username,password[,role[,id]]``, one person a line; or a header line naming the columns
+(``username``, ``password``, ``role``, ``id``, in any order) and lines in that order. ``role`` is
+``student`` (the default) or ``instructor``; ``id`` is the school's own id of the student
+(optional), which the grades carry so a school's gradebook can match them. Usernames follow the
+course's rules (Docker Hub's: :data:`grader.names.USERNAME_RULE`), since each becomes a Unix user,
+a JupyterHub user and the namespace of that person's images. Everything is checked, and every
+problem reported with its line, before anything starts.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class Person:
     password_hash: str
     """``pbkdf2-sha256$ROUNDS$SALT$HEX``: the roster's password is never kept."""
     role: str = "student"
+    id: str = ""
+    """The school's id of the person (the roster's ``id`` column), or empty."""
 
     @property
     def instructor(self) -> bool:
@@ -70,27 +74,44 @@ def read(path: str | Path) -> list[Person]:
 
 
 _FORMAT = (
-    "Each line: username,password (and optionally ,instructor); usernames are 4 to 30 "
-    "lowercase letters and digits."
+    "Each line: username,password (and optionally ,instructor, then ,ID: the school's id); or "
+    "a first line naming the columns, e.g. username,password,role,id. Usernames are 4 to 30 "
+    "lowercase letters and digits; ids are unique."
 )
+COLUMNS = ("username", "password", "role", "id")
+"""The columns a roster may have, in the order of a line without a header."""
 
 
 def parse(text: str, source: str = "the roster") -> list[Person]:
     people: list[Person] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
+    ids: dict[str, int] = {}
     rows = list(csv.reader(io.StringIO(text)))
+    columns: list[str] | None = None  # named by a header line, else by position
     for number, row in enumerate(rows, start=1):
         cells = [cell.strip() for cell in row]
         if not any(cells) or cells[0].startswith("#"):
             continue
-        if number == 1 and cells[0].lower() == "username":
-            continue  # a header
-        if len(cells) not in (2, 3):
-            problems.append(f"line {number}: {len(cells)} fields, not username,password[,role]")
+        first = columns is None and not people and not problems
+        if first and "username" in (cell.lower() for cell in cells):
+            columns, wrong = _header(cells)
+            if wrong:
+                problems.append(f"line {number}: {wrong}")
+                break
             continue
-        username, password = cells[0], row[1]  # a password keeps its spaces
-        role = (cells[2] if len(cells) == 3 else "") or "student"
+        # A header in the usual order (``username,password``…) leaves the lines positional.
+        positional = columns is None or columns == list(COLUMNS[: len(columns)])
+        named = list(COLUMNS[: len(cells)]) if positional else columns
+        if len(cells) != len(named) or len(cells) < 2:
+            wanted = "username,password[,role[,id]]" if positional else ",".join(columns)
+            problems.append(f"line {number}: {len(cells)} fields, not {wanted}")
+            continue
+        fields = dict(zip(named, cells, strict=True))
+        username = fields["username"]
+        password = row[named.index("password")]  # a password keeps its spaces
+        role = fields.get("role") or "student"
+        school_id = fields.get("id", "")
         try:
             validate_username(username)
         except InvalidUsername as error:
@@ -106,7 +127,15 @@ def parse(text: str, source: str = "the roster") -> list[Person]:
         if role not in ROLES:
             problems.append(f"line {number}: role {role!r} is neither student nor instructor")
             continue
-        people.append(Person(username, hash_password(password), role))
+        if school_id and school_id in ids:
+            problems.append(
+                f"line {number}: id {school_id!r} of {username!r} is already line "
+                f"{ids[school_id]}'s"
+            )
+            continue
+        if school_id:
+            ids[school_id] = number
+        people.append(Person(username, hash_password(password), role, school_id))
     if problems:
         raise InvalidInput(
             f"{source} has {len(problems)} problem(s); nothing was started:\n  "
@@ -116,3 +145,19 @@ def parse(text: str, source: str = "the roster") -> list[Person]:
     if not people:
         raise InvalidInput(f"{source} names nobody.", _FORMAT)
     return people
+
+
+def _header(cells: list[str]) -> tuple[list[str], str]:
+    """The columns a header line names, and what is wrong with it (empty when nothing)."""
+    names = [cell.lower() for cell in cells]
+    unknown = [name for name in names if name not in COLUMNS]
+    if unknown:
+        return (
+            names,
+            f"header column(s) {', '.join(map(repr, unknown))} unknown (known: {', '.join(COLUMNS)})",
+        )
+    if len(set(names)) != len(names):
+        return names, "the header names a column twice"
+    if "password" not in names:
+        return names, "the header names no password column"
+    return names, ""
