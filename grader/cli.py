@@ -1,5 +1,5 @@
 """The ``grader`` command: ``grader doctor``, ``grader images``, ``grader grade`` and
-``grader classroom start|stop``."""
+``grader classroom start|stop|grade|status``."""
 
 from __future__ import annotations
 
@@ -79,6 +79,8 @@ def classroom(options, out: TextIO) -> ExitStatus:
         results = control.grade(options.lab, options.instructor, log=say)
         if any(g.status != "graded" for g in results):
             return ExitStatus.NOT_READY
+    elif options.action == "status":
+        say(control.status(options.stuck_minutes))
     else:
         control.stop(log=say)
     return ExitStatus.OK
@@ -114,6 +116,13 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     )
     starting.add_argument("--port", type=int, default=8000, help="where it listens (127.0.0.1)")
     actions.add_parser("stop", help="stop it and everything it started (work is kept)")
+    watching = actions.add_parser(
+        "status", help="the class's progress: each student's steps, who is stuck, refusals"
+    )
+    watching.add_argument(
+        "--stuck-minutes", type=float, default=None,
+        help="failing one step for longer than this is stuck (default: 10)",
+    )  # fmt: skip
     marking = actions.add_parser(
         "grade", help="grade what the instructor collected, each in a sandbox; release feedback"
     )

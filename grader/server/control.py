@@ -207,6 +207,19 @@ def grade(lab: str, instructor: str | None = None, jobs: int | None = None, log=
     return results
 
 
+def status(stuck_minutes: float | None = None) -> str:
+    """The class's progress as text: each roster student's steps (from their journals), who is
+    stuck, and the refusals of the last minutes (:mod:`grader.server.progress`)."""
+    from . import progress
+
+    _roster_records()  # raises when no classroom was ever started here
+    people = progress.members(places.CLASSROOM.path() / "roster.json")
+    data = progress.Gatherer().gather(
+        people, stuck_minutes=progress.STUCK_MINUTES if stuck_minutes is None else stuck_minutes
+    )
+    return progress.as_text(data)
+
+
 def _roster_records() -> list[dict]:
     try:
         found = json.loads((places.CLASSROOM.path() / "roster.json").read_text())
@@ -263,6 +276,15 @@ def _config(people, port: int, roster_file: Path, tarball: Path, proxy: str) -> 
         "singleuser": str(Path(sys.executable).parent / "jupyterhub-singleuser"),
         "state": str(places.CLASSROOM.make()),
         "exchange": str(places.EXCHANGE.make()),
+        "class_page": [
+            sys.executable,
+            "-m",
+            "grader.server.classpage",
+            "--roster",
+            str(roster_file),
+        ],
+        "class_page_url": f"http://127.0.0.1:{net.free_port()}",
+        "course_root": str(COURSE_ROOT),
     }
     return CONFIG_TEMPLATE.replace("SETTINGS", json.dumps(settings, indent=1))
 
@@ -294,4 +316,13 @@ c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 120
+# The instructors' class page (grader/server/classpage.py): only admins may reach a service.
+c.JupyterHub.services = [{
+    "name": "class",
+    "url": s["class_page_url"],
+    "command": s["class_page"],
+    "environment": {"PYTHONPATH": s["course_root"]},
+    "oauth_no_confirm": True,
+    "display": True,
+}]
 '''

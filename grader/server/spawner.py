@@ -27,12 +27,11 @@ from ..infra import images as _images
 from ..infra.engine import Engine
 from ..isolation.seats import Seat
 from . import forward
+from .progress import COURSE_FOLDER  # the instructor's course folder, in their home
 from .roster import Person
 
 COURSE_ID = "publishing-images"
 """nbgrader's course, as ``nbgrader_config.py`` names it."""
-COURSE_FOLDER = "course"
-"""The instructor's nbgrader course folder, in their home (sources, releases, gradebook)."""
 INSTRUCTOR_PLUGINS = (
     "@jupyter/nbgrader:create-assignment",
     "@jupyter/nbgrader:formgrader",
