@@ -23,6 +23,7 @@ from grader.infra import images
 from grader.infra.engine import Engine
 from grader.infra.net import first_answering, free_port
 
+from . import classpage
 from .util import median, p95, remove, scratch, timed
 
 REPO = Path(__file__).resolve().parents[1]
@@ -625,4 +626,5 @@ FIGURES = {
     "grade-class": grade_class,
     "version": second_version,
     "classroom": classroom,
+    "class-page": classpage.class_page,
 }

@@ -32,6 +32,8 @@ STEPS = (
 :data:`grader.checks.NAMES`, once (tests/server/test_progress.py holds it to that)."""
 STUCK_MINUTES = 10.0
 """A student who has failed the same step for longer than this is stuck (a setting)."""
+_KEPT = 20_000
+"""Events kept of one journal (the newest): far more than a term's work."""
 FEED_MINUTES = 5.0
 """The window of the refusals feed."""
 JOURNAL_PATH = (".cache", "publishing-course", "learners")
@@ -92,7 +94,11 @@ class Gatherer:
     """Reads the class's journals, remembering each one's summary until the file changes."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], tuple[tuple, list[dict]]] = {}
+        self._cache: dict[tuple[str, str], tuple[tuple, int, list[dict]]] = {}
+        """Each journal's events, by (username, learner folder), with the file's mark and how
+        far it was read."""
+        self._summaries: dict[str, tuple[list, journal.Summary]] = {}
+        """Each student's summary, with the marks of the journals it was made from."""
 
     def gather(self, members: list[Member], now: float | None = None, grades: Path | None = None,
                stuck_minutes: float = STUCK_MINUTES) -> dict:  # fmt: skip
@@ -148,25 +154,44 @@ class Gatherer:
 
     def _summary(self, member: Member) -> journal.Summary:
         """The student's journals (one per learner lab they made, e.g. before and after signing
-        up), merged."""
-        events = []
+        up), merged. A journal only grows: what was added since the last read is all that is
+        read and parsed (a journal replaced or cut short is read again whole), and the summary
+        is made again only when a journal changed."""
+        marks = []
         for key, fd in _journals(member):
             try:
-                info = os.fstat(fd)
-                mark = (info.st_ino, info.st_size, info.st_mtime_ns)
-                cached = self._cache.get((member.username, key))
-                if cached is not None and cached[0] == mark:
-                    events.append(cached[1])
-                    continue
-                parsed = journal.parse(journal.read_capped(fd))
-                self._cache[(member.username, key)] = (mark, parsed)
-                events.append(parsed)
+                marks.append((key, self._read(member.username, key, fd)))
             except OSError:
                 continue
             finally:
                 os.close(fd)
-        merged = sorted((e for found in events for e in found), key=lambda e: e["at"])
-        return journal.summarise(merged)
+        marks.sort()
+        summed = self._summaries.get(member.username)
+        if summed is not None and summed[0] == marks:
+            return summed[1]
+        events = [e for key, _ in marks for e in self._cache[(member.username, key)][2]]
+        summary = journal.summarise(sorted(events, key=lambda e: e["at"]))
+        self._summaries[member.username] = (marks, summary)
+        return summary
+
+    def _read(self, username: str, key: str, fd: int) -> tuple:
+        """Bring the cached events of one journal up to date; returns its mark."""
+        info = os.fstat(fd)
+        mark = (info.st_ino, info.st_size, info.st_mtime_ns)
+        cached = self._cache.get((username, key))
+        if cached is not None and cached[0] == mark:
+            return mark
+        if cached is not None and cached[0][0] == info.st_ino and cached[1] <= info.st_size:
+            _, done, events = cached
+            os.lseek(fd, done, os.SEEK_SET)
+            data = os.read(fd, min(info.st_size - done, journal.READ_LIMIT))
+        else:
+            events, data = [], journal.read_capped(fd)
+            done = info.st_size - len(data)
+        whole = data[: data.rfind(b"\n") + 1]  # a half-written last line waits for its end
+        events = events + journal.parse(whole)
+        self._cache[(username, key)] = (mark, done + len(whole), events[-_KEPT:])
+        return mark
 
 
 def _journals(member: Member):

@@ -155,3 +155,22 @@ def test_the_terminal_shows_the_same_grid(tmp_path):
     ada_line = next(line for line in text.splitlines() if line.startswith("ada2024"))
     assert "pass x1" in ada_line and "(answer)" in ada_line
     assert "bob2024: push, failing for 30 min" in text
+
+
+def test_a_growing_journal_is_read_from_where_it_was_and_a_replaced_one_again_whole(tmp_path):
+    ada = seat(tmp_path, "ada2024")
+    path = write(ada, check("tag", False, 5))
+    gatherer = Gatherer()
+    steps = lambda: gatherer.gather([ada], now=NOW)["students"][0]["steps"]  # noqa: E731
+    assert steps()["tag"]["attempts"] == 1
+    line = json.dumps(check("tag", False, 4)).encode() + b"\n"
+    with open(path, "ab") as handle:  # a line being written: half of it now, the rest later
+        handle.write(line[:20])
+    assert steps()["tag"]["attempts"] == 1
+    with open(path, "ab") as handle:
+        handle.write(line[20:])
+    assert steps()["tag"]["attempts"] == 2
+    replaced = path.with_suffix(".new")  # the learner rewrote it: fewer lines, a new file
+    replaced.write_bytes(json.dumps(check("tag", True, 1)).encode() + b"\n")
+    replaced.rename(path)
+    assert steps()["tag"] == {**steps()["tag"], "state": "passed", "attempts": 1}
