@@ -21,7 +21,9 @@ What a sandbox is, on Linux with root (the grading host):
 
 What it cannot do: the student is root of their own engine (a rootless engine's root is the
 sandbox user), so a student can break their own sandbox, never the host, the gradebook or a
-neighbour. The sandbox reaches other machines through slirp4netns (never the host's loopback).
+neighbour. The sandbox reaches no network but its own: once its engine is up, the link
+slirp4netns gave its namespace is cut (:func:`cut_the_way_out`), so nothing it runs can send the
+hidden tests, or anything else, away.
 """
 
 from __future__ import annotations
@@ -64,7 +66,15 @@ def support() -> tuple[bool, str]:
         return False, "making a user per grading needs root: run the grading as root (sudo)"
     missing = [
         name
-        for name in ("rootlesskit", "slirp4netns", "newuidmap", "useradd", "unshare", "dockerd")
+        for name in (
+            "rootlesskit",
+            "slirp4netns",
+            "newuidmap",
+            "useradd",
+            "unshare",
+            "dockerd",
+            "ip",
+        )
         if not shutil.which(name)
     ]
     if not Path(settings().rootless_script).exists():
@@ -72,11 +82,11 @@ def support() -> tuple[bool, str]:
     if missing:
         return False, (
             f"missing {', '.join(missing)}: `apt-get install docker.io rootlesskit slirp4netns "
-            "uidmap` (Debian/Ubuntu)"
+            "uidmap iproute2` (Debian/Ubuntu)"
         )
     return True, (
         "each submission runs as a user made for it, with a rootless Docker engine of its own, "
-        "memory/process/disk limits and a private file system view"
+        "memory/process/disk limits, a private file system view and no network"
     )
 
 
@@ -187,6 +197,7 @@ class Sandbox:
         os.chown(sock, 0, 0)
         sock.chmod(0o755)
         rootless.hold_netns(self.root / "xdg", self.netns_file, 0o444)
+        cut_the_way_out(self.netns_file)
 
     def _answers(self) -> bool:
         return answers(self.grader_host)
@@ -266,6 +277,36 @@ class Sandbox:
             "tmp_mb": 512,
         }
         return jail.command(spec, self.root, self.netns_file)
+
+
+def cut_the_way_out(netns: Path) -> None:
+    """Take the sandbox's network namespace off every network but its own: the link
+    slirp4netns gives it (the one its default route goes through) goes down and the route goes,
+    so neither the graded kernel nor a container it starts can send anything away (e.g. the
+    hidden tests). Loopback and the engine's own bridge stay: the registry it runs and the ports
+    it publishes answer inside, and its images were loaded, never pulled."""
+
+    def ip(*args: str) -> str:
+        done = subprocess.run(
+            ["nsenter", f"--net={netns}", "ip", *args], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise SandboxUnavailable(
+                f"The sandbox's network could not be cut off (ip {' '.join(args)}): "
+                f"{done.stderr.strip()}",
+                "Install iproute2 (`apt-get install iproute2`); run the grading as root.",
+            )
+        return done.stdout
+
+    for line in ip("-o", "route", "show", "default").splitlines():
+        device = line.split(" dev ", 1)[1].split()[0] if " dev " in line else None
+        ip("route", "del", *line.split())
+        if device:
+            ip("link", "set", "dev", device, "down")
+    if ip("-o", "route", "show", "default").strip():
+        raise SandboxUnavailable(
+            "The sandbox kept a way out to the network.", rootless.ROOTLESS_FIX
+        )
 
 
 def new_name() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -170,3 +171,62 @@ def test_the_sandbox_engine_is_reached_through_a_socket_the_student_cannot_repla
     assert "grader.sock" in done.stdout and "other" not in done.stdout.split()
     assert box.alive()
     assert Engine.at(box.grader_host).version()
+
+
+def _host_addresses() -> list[str]:
+    """This machine's own addresses besides loopback (its network's, its engines' bridges)."""
+    found = subprocess.run(["ip", "-o", "-4", "addr"], capture_output=True, text=True).stdout
+    return [line.split()[3].split("/")[0] for line in found.splitlines() if " lo " not in line]
+
+
+PROBE = """
+import socket, sys
+for target in sys.argv[1:]:
+    host, port = target.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=3).close()
+        print("REACHED", target)
+    except OSError as error:
+        print("BLOCKED", target, error)
+"""
+
+
+def test_nothing_in_the_sandbox_reaches_any_network_but_its_own(box):
+    """A graded notebook (and any container it starts) sends nothing away, e.g. the hidden tests
+    it could read: the sandbox's namespace keeps its loopback and its engine's bridge and has no
+    way out (slirp4netns's link is cut once the engine is up), as PrairieLearn's external
+    graders run with no network. Its own published ports still answer inside."""
+    addresses = _host_addresses()
+    assert addresses, "this machine has no address besides loopback to try"
+    listeners = []
+    for address in addresses:
+        listener = socket.socket()
+        listener.bind((address, 0))
+        listener.listen(8)
+        listeners.append(listener)
+    targets = " ".join(
+        f"{a}:{s.getsockname()[1]}" for a, s in zip(addresses, listeners, strict=True)
+    )
+    work = box.root / "work"
+    (work / "probe.py").write_text(PROBE)
+    image = box.engine().image(images.APP_IMAGE).id
+    try:
+        jail = jailed(box, f"python3 {work}/probe.py {targets}; ip route")
+        container = jailed(
+            box, f"docker run --rm -v {work}:/probe:ro {image} python3 /probe/probe.py {targets}"
+        )
+    finally:
+        for listener in listeners:
+            listener.close()
+    for done in (jail, container):
+        assert "REACHED" not in done.stdout, done.stdout + done.stderr
+        assert done.stdout.count("BLOCKED") == len(addresses), done.stdout + done.stderr
+    assert "default" not in jail.stdout  # no route out at all
+    served = jailed(
+        box,
+        f"docker run -d -p 127.0.0.1:8000:8000 {image} python3 -m http.server 8000 >/dev/null; "
+        'for i in 1 2 3 4 5 6 7 8 9 10; do python3 -c "import urllib.request; '
+        "print(urllib.request.urlopen('http://127.0.0.1:8000/').status)\" 2>/dev/null && break; "
+        "sleep 1; done",
+    )
+    assert served.stdout.strip().endswith("200"), served.stdout + served.stderr
