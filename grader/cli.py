@@ -11,6 +11,7 @@ from typing import TextIO
 
 from .doctor import diagnose
 from .errors import CourseError
+from .grading.grades import FORMATS
 from .infra import images
 from .infra.engine import Engine
 
@@ -39,29 +40,32 @@ def ensure_images(out: TextIO) -> ExitStatus:
 
 
 def grade(options, out: TextIO, err: TextIO) -> ExitStatus:
-    """Autograde every submission of a class, then print a summary and export the CSV."""
+    """Autograde every submission of a class (or one student's), then print a summary and
+    write the grades: every student of the gradebook, the LMS's file, the evidence."""
     from .grading import classroom
+    from .grading import grades as _grades
     from .isolation import sandbox
 
     root = Path(options.course_dir).resolve()
     sandboxed, why = sandbox.support()
     print(f"isolation: {'sandbox per submission' if sandboxed else 'NONE'}: {why}", file=err)
     results = classroom.grade_class(
-        root, options.assignment or None, options.jobs, classroom.progress_bar(err), options.csv
-    )
+        root, options.assignment or None, options.jobs, classroom.progress_bar(err), options.csv,
+        student=options.student, export_format=options.format,
+    )  # fmt: skip
     if not results:
         print("grader grade: no submissions found under submitted/", file=err)
         return ExitStatus.NOT_READY
     print(classroom.summary(results), file=out)
-    print(f"\nscores exported to {root / options.csv}", file=out)
-    problems = [g for g in results if g.status != "graded"]
-    for graded in problems:
-        what = "infrastructure failure" if graded.status == "infrastructure" else "grading error"
-        print(
-            f"\n{graded.submission.student}/{graded.submission.assignment}: {what} after "
-            f"{graded.attempts} attempt(s); no score was given:\n{graded.log_tail}",
-            file=err,
-        )
+    path = root / options.csv
+    print(f"\nscores exported to {path}", file=out)
+    lms = _grades.lms_path(path, options.format)
+    if lms is not None:
+        print(f"{options.format.capitalize()}'s import file: {lms}", file=out)
+    print(f"the evidence of each verdict: {_grades.evidence_path(path)}", file=out)
+    problems = classroom.problems(results)
+    if problems:
+        print(f"\n{problems}", file=err)
     return ExitStatus.NOT_READY if problems else ExitStatus.OK
 
 
@@ -76,7 +80,10 @@ def classroom(options, out: TextIO) -> ExitStatus:
         url = control.start(options.roster, options.port, log=say)
         say(f"Students sign in at {url} (stop it with: grader classroom stop)")
     elif options.action == "grade":
-        results = control.grade(options.lab, options.instructor, log=say)
+        results = control.grade(
+            options.lab, options.instructor, options.jobs, log=say, student=options.student,
+            release=options.release, export_format=options.format,
+        )  # fmt: skip
         if any(g.status != "graded" for g in results):
             return ExitStatus.NOT_READY
     elif options.action == "status":
@@ -105,7 +112,18 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     grading.add_argument(
         "--jobs", type=int, default=None, help="submissions graded at once (default: cores)"
     )
-    grading.add_argument("--csv", default="grades.csv", help="where nbgrader's CSV export goes")
+    grading.add_argument(
+        "--csv", default="grades.csv",
+        help="where the grades go: nbgrader's export's columns, every student, a column per check",
+    )  # fmt: skip
+    grading.add_argument(
+        "--student", default=None,
+        help="grade only this student's submissions (grades.csv still lists every student)",
+    )  # fmt: skip
+    grading.add_argument(
+        "--format", choices=FORMATS, default="csv",
+        help="also write an LMS's grade import beside grades.csv: canvas or moodle",
+    )  # fmt: skip
     room = commands.add_parser(
         "classroom", help="JupyterHub for a whole class, each student with an engine of their own"
     )
@@ -124,12 +142,27 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         help="failing one step for longer than this is stuck (default: 10)",
     )  # fmt: skip
     marking = actions.add_parser(
-        "grade", help="grade what the instructor collected, each in a sandbox; release feedback"
+        "grade", help="grade what the instructor collected, each in a sandbox; write the grades"
     )
     marking.add_argument("lab", help="the lab to grade, e.g. lab1-publish")
     marking.add_argument(
         "--instructor", default=None, help="whose course folder (default: the only instructor)"
     )
+    marking.add_argument(
+        "--jobs", type=int, default=None, help="submissions graded at once (default: cores)"
+    )
+    marking.add_argument(
+        "--student", default=None,
+        help="grade only this student (grades.csv still lists the whole roster)",
+    )  # fmt: skip
+    marking.add_argument(
+        "--release", action="store_true",
+        help="release the feedback to the students (it is always generated)",
+    )  # fmt: skip
+    marking.add_argument(
+        "--format", choices=FORMATS, default="csv",
+        help="also write an LMS's grade import beside grades.csv: canvas or moodle",
+    )  # fmt: skip
     try:
         options = parser.parse_args(args)
     except SystemExit as exit:

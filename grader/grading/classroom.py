@@ -1,5 +1,6 @@
-"""Grade a whole class: nbgrader's autograde on every submission, side by side where there are
-cores, then a summary and nbgrader's CSV export.
+"""Grade a whole class (or one student): nbgrader's autograde on every submission, side by side
+where there are cores, then a summary and the grades (``grades.py``: ``grades.csv`` with every
+roster student, an LMS's import file, the evidence of each verdict).
 
 Each submission is graded by its own ``nbgrader autograde`` process (nbgrader's applications
 are one per process), in a sandbox of its own (``grader/isolation/sandbox.py``) that a background
@@ -9,7 +10,6 @@ each process starts a fresh lab of its own on the host's engine.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import queue
@@ -29,6 +29,7 @@ from ..infra import images
 from ..infra.engine import Engine
 from ..isolation import sandbox
 from ..tables import text_table
+from . import grades
 
 # What our own infrastructure errors and the engine's connection failures look like in
 # nbgrader's log: a run that ends so is the environment's fault, never the student's.
@@ -57,10 +58,17 @@ class Graded:
     attempts: int = 1
     seconds: float = 0.0
     log_tail: str = ""
+    cause: str = ""
+    """Why a grading gave no score: the line of nbgrader's log that says so."""
+    verdicts: list[dict] = field(default_factory=list)
+    """Each check's verdict with its evidence, as the grading process computed it."""
 
 
-def find_submissions(root: Path, assignments: list[str] | None = None) -> list[Submission]:
-    """``submitted/STUDENT/ASSIGNMENT/`` folders, as ``nbgrader collect`` lays them out."""
+def find_submissions(
+    root: Path, assignments: list[str] | None = None, student: str | None = None
+) -> list[Submission]:
+    """``submitted/STUDENT/ASSIGNMENT/`` folders, as ``nbgrader collect`` lays them out (of
+    ``assignments`` and ``student`` only, when named)."""
     folder = root / "submitted"
     if not folder.is_dir():
         raise InvalidInput(
@@ -69,10 +77,12 @@ def find_submissions(root: Path, assignments: list[str] | None = None) -> list[S
             "or name the course folder with --course-dir.",
         )
     found = []
-    for student in sorted(p for p in folder.iterdir() if p.is_dir()):
-        for assignment in sorted(p for p in student.iterdir() if p.is_dir()):
+    for person in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if student is not None and person.name != student:
+            continue
+        for assignment in sorted(p for p in person.iterdir() if p.is_dir()):
             if assignments is None or assignment.name in assignments:
-                found.append(Submission(student.name, assignment.name))
+                found.append(Submission(person.name, assignment.name))
     return found
 
 
@@ -141,6 +151,7 @@ def grade_one(
         log = reply.get("log") or reply.get("died") or reply.get("error") or ""
         if reply.get("success") and "There was an error processing" not in log:
             graded = Graded(submission, "graded", attempts=attempt)
+            graded.verdicts = reply.get("verdicts") or []
             break
         infrastructure = bool(_INFRASTRUCTURE.search(log)) or "died" in reply
         graded = Graded(
@@ -148,11 +159,25 @@ def grade_one(
             "infrastructure" if infrastructure else "error",
             attempts=attempt,
             log_tail="\n".join(log.strip().splitlines()[-15:]),
+            cause=_cause(log),
         )
         if not infrastructure:
             break
     graded.seconds = time.monotonic() - started
     return graded, worker
+
+
+def _cause(log: str) -> str:
+    """The line of a failed grading's log that says why: our infrastructure errors and the
+    engine's failures first, then a worker that died or timed out, then nbgrader's last word."""
+    lines = [line.strip() for line in log.strip().splitlines() if line.strip()]
+    for line in reversed(lines):
+        if _INFRASTRUCTURE.search(line):
+            return line[:500]
+    for line in lines:
+        if line.startswith("the grading worker"):
+            return line[:500]
+    return lines[-1][:500] if lines else "nbgrader logged nothing"
 
 
 def grade_class(
@@ -161,11 +186,21 @@ def grade_class(
     jobs: int | None = None,
     progress: Callable[[int, int, Graded], None] | None = None,
     csv_name: str = "grades.csv",
+    *,
+    student: str | None = None,
+    roster: list[dict] | None = None,
+    export_format: str = "csv",
 ) -> list[Graded]:
-    """Grade every submission (``jobs`` at once), read the scores, write nbgrader's CSV export
-    (``csv_name``, with a ``grading_status`` column: see :func:`export_csv`)."""
+    """Grade every submission (``jobs`` at once; only ``student``'s, when named), read the
+    grades, write ``csv_name`` with every student of the gradebook and of ``roster`` (the
+    classroom's records: ``username``, ``role``, ``id``), ``export_format``'s import file beside
+    it and the evidence (:mod:`.grades`). Bad input (a format, a student nobody knows) raises
+    :class:`InvalidInput` before anything is graded or written."""
     root = Path(root).resolve()
-    submissions = find_submissions(root, assignments)
+    grades.check_format(export_format)
+    submissions = find_submissions(root, assignments, student)
+    if student is not None:
+        _check_student(root, student, assignments, roster, submissions)
     if not submissions:
         return []
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(submissions)))
@@ -206,9 +241,9 @@ def grade_class(
         workers = [idle.get() for _ in range(jobs)]
         if not workers[0].alive:
             workers[0] = Worker(root)
-        _read_scores(workers[0], results)
-        workers[0].ask({"export": str(root / csv_name)}, timeout=600)
-        export_csv(root, results, csv_name)
+        records = _records(workers[0])
+        _read_scores(records, results)
+        write_grades(root / csv_name, records, results, roster, export_format, root)
     finally:
         for worker in workers:
             worker.close()
@@ -217,49 +252,119 @@ def grade_class(
     return sorted(results, key=lambda g: (g.submission.student, g.submission.assignment))
 
 
-def _read_scores(worker: Worker, results: list[Graded]) -> None:
-    graded = [g for g in results if g.status == "graded"]
-    pairs = [[g.submission.student, g.submission.assignment] for g in graded]
-    found = worker.ask({"scores": pairs}, timeout=600).get("scores") or {}
-    for g in graded:
-        score = found.get(f"{g.submission.student}/{g.submission.assignment}")
-        if score is None:
-            g.status = "error"
+def _check_student(
+    root: Path, student: str, assignments, roster: list[dict] | None, submissions: list
+) -> None:
+    """``--student`` names a student of the roster (the classroom's, else the gradebook's and
+    whoever has a submission folder) who has something to grade; else :class:`InvalidInput`."""
+    if roster is not None:
+        known = {r["username"]: r.get("role") for r in roster}
+    elif submissions:
+        return
+    else:
+        worker = Worker(root)
+        try:
+            reply = worker.ask({"records": None}, timeout=600)
+        finally:
+            worker.close()
+        known = {s["id"]: "student" for s in (reply.get("records") or {}).get("students", [])}
+        known.update({s.student: "student" for s in find_submissions(root)})
+    where = "the classroom's roster" if roster is not None else "the gradebook"
+    if student not in known:
+        raise InvalidInput(
+            f"--student {student!r} names nobody on {where}"
+            + (f" (on it: {', '.join(sorted(known))})." if known and len(known) <= 30 else "."),
+            "Give a username as the roster has it"
+            + ("" if roster is not None else " (add a student: nbgrader db student add NAME)")
+            + "; nothing was graded.",
+        )
+    if known[student] == "instructor":
+        raise InvalidInput(
+            f"--student {student!r} is an instructor: an instructor's work is not graded.",
+            "Name a student; nothing was graded.",
+        )
+    if submissions:
+        return
+    labs = " or ".join(assignments or []) or "any lab"
+    raise InvalidInput(
+        f"{student} has no submission of {labs} under {root / 'submitted'}.",
+        f"Collect it first (nbgrader collect LAB --student {student}); nothing was graded.",
+    )
+
+
+def _records(worker: Worker) -> dict:
+    reply = worker.ask({"records": None}, timeout=600)
+    if "records" not in reply:
+        raise InvalidInput(
+            "The gradebook could not be read after grading: "
+            + (reply.get("error") or reply.get("died") or "").strip()[-400:],
+            "Grade again; the autograded notebooks are kept.",
+        )
+    return reply["records"]
+
+
+def _read_scores(records: dict, results: list[Graded]) -> None:
+    found = records.get("submissions", {})
+    for g in results:
+        if g.status != "graded":
             continue
-        g.score, g.max_score, g.failed_checks = score
+        submission = found.get(f"{g.submission.student}/{g.submission.assignment}")
+        if submission is None:
+            g.status, g.cause = "error", "nbgrader recorded no grade for it"
+            continue
+        g.score = submission["raw_score"]
+        assignment = next(a for a in records["assignments"] if a["name"] == g.submission.assignment)
+        g.max_score = assignment["max_score"]
+        scored = submission["checks"]
+        g.failed_checks = [
+            check for check in assignment["checks"]
+            if (scored.get(check) or 0) < assignment["points"].get(check, 0)
+        ]  # fmt: skip
 
 
-def _db_url(root: Path) -> str:
-    return f"sqlite:///{root / 'gradebook.db'}"
+def write_grades(
+    path: Path,
+    records: dict,
+    results: list[Graded],
+    roster: list[dict] | None = None,
+    export_format: str = "csv",
+    root: Path | None = None,
+) -> list[Path]:
+    """``grades.csv`` (every student, every lab: :func:`grades.rows`), the LMS's import file
+    for ``export_format`` and ``grades-evidence.json`` beside it; returns the files written."""
+    statuses = {(g.submission.student, g.submission.assignment): g.status for g in results}
+    submitted = {(s.student, s.assignment) for s in find_submissions(root)} if root else set()
+    people = grades.learners(records, roster, {student for student, _ in submitted})
+    columns, table = grades.rows(records, people, statuses, submitted)
+    written = [grades.write(path, columns, table)]
+    lms = grades.lms_path(path, export_format)
+    if lms is not None:
+        written.append(grades.write(lms, *grades.lms_table(export_format, records, people, table)))
+    evidence = {
+        f"{g.submission.student}/{g.submission.assignment}": {
+            "status": g.status,
+            **({"cause": g.cause} if g.cause else {}),
+            "checks": g.verdicts if g.status == "graded" else [],
+        }
+        for g in results
+    }
+    written.append(grades.write_evidence(grades.evidence_path(path), evidence))
+    return written
 
 
-def export_csv(root: Path, results: list[Graded], to: str = "grades.csv") -> Path:
-    """nbgrader's own export of every score in the gradebook (written by a worker, else here),
-    with a ``grading_status`` column: a submission whose grading failed (the environment, or
-    nbgrader) has no score there, never a zero."""
-    if not (Path(root) / to).exists():
-        from nbgrader.api import Gradebook
-        from nbgrader.plugins.export import CsvExportPlugin
-
-        with Gradebook(_db_url(root)) as gradebook:
-            CsvExportPlugin(to=str(Path(root) / to)).export(gradebook)
-    path = Path(root) / to
-    status = {(g.submission.assignment, g.submission.student): g.status for g in results}
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    fields = [*(rows[0].keys() if rows else ["assignment", "student_id"]), "grading_status"]
-    for row in rows:
-        submitted = Path(root) / "submitted" / row["student_id"] / row["assignment"]
-        default = "not graded now" if submitted.is_dir() else "no submission"
-        row["grading_status"] = status.get((row["assignment"], row["student_id"]), default)
-        if row["grading_status"] in ("infrastructure", "error"):
-            for key in ("raw_score", "late_submission_penalty", "score"):
-                row[key] = ""
-    with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+def problems(results: list[Graded]) -> str:
+    """Each grading that gave no score, with its cause and the end of its log."""
+    lines = []
+    for graded in results:
+        if graded.status == "graded":
+            continue
+        what = "infrastructure failure" if graded.status == "infrastructure" else "grading error"
+        lines.append(
+            f"{graded.submission.student}/{graded.submission.assignment}: {what} after "
+            f"{graded.attempts} attempt(s); no score was given. Cause: {graded.cause}"
+            + (f"\n{graded.log_tail}" if graded.log_tail else "")
+        )
+    return "\n\n".join(lines)
 
 
 def summary(results: list[Graded]) -> str:

@@ -55,6 +55,13 @@ from ..names import validate_username
 from ..result import CheckResult
 from . import directives
 
+VERDICTS: list[dict] = []
+"""Every check verdict this process computed, with its evidence, in the order of the cells:
+what ``grades-evidence.json`` keeps (``worker.py`` empties it before each submission). Only the
+grading process writes here: a check cell's outputs in the autograded notebook carry the verdict
+as text (the evidence does not fit a student's feedback), and any other cell's outputs are the
+student's code's, which can print anything."""
+
 _HIDDEN_TESTS = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?", re.S | re.M
 )
@@ -176,6 +183,7 @@ class VerifiedExecute(Execute):
             directive = directives.parse(cell.source)
             if directive is not None:
                 verdict = self._verdict(directive)
+                VERDICTS.append(_record(verdict, directive, cell, resources))
                 cell.outputs = [_output(_with_diagnoses(verdict, self._said))]
         elif cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
             self._said = _diagnoses(cell)
@@ -300,6 +308,32 @@ def _with_diagnoses(verdict: CheckResult | str, said: list) -> CheckResult | str
     if isinstance(verdict, str):
         return f"{verdict} {told}"
     return dataclasses.replace(verdict, hint=f"{verdict.hint} ({told})" if verdict.hint else told)
+
+
+def _record(verdict: CheckResult | str, directive, cell, resources) -> dict:
+    """One verdict as ``grades-evidence.json`` keeps it: the check's own result (not the
+    diagnoses of the student's output that feedback adds)."""
+    names = (resources or {}).get("nbgrader", {})
+    record = {
+        "notebook": names.get("notebook"),
+        "cell": cell.metadata.get("nbgrader", {}).get("grade_id"),
+        "check": directive.check,
+    }
+    if isinstance(verdict, CheckResult):
+        record.update(
+            passed=verdict.passed,
+            points=verdict.points,
+            max_points=verdict.max_points,
+            message=verdict.message,
+            hint=verdict.hint,
+            evidence=verdict.evidence,
+        )
+    else:  # no account to check, or an answer the check cannot take: nothing was observed
+        points = cell.metadata.get("nbgrader", {}).get("points", 0)
+        record.update(
+            passed=False, points=0, max_points=points, message=verdict, hint="", evidence={}
+        )
+    return record
 
 
 def _error(text: str) -> NotebookNode:

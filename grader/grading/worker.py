@@ -3,8 +3,8 @@
 Importing nbgrader takes about 4 s on two cores, more than a sandbox takes to make. A worker
 imports it once and then autogrades submission after submission in process, through nbgrader's
 own API (what its formgrader does), each in the sandbox ``grader grade`` made for it. It also
-prepares the gradebook before a class is graded and reads the scores and the CSV export after,
-so ``grader grade`` itself never imports nbgrader.
+prepares the gradebook before a class is graded and reads the grades after, so ``grader grade``
+itself never imports nbgrader.
 
 Protocol: one JSON object a line on stdin, one JSON answer a line on stdout (nbgrader's own
 output goes to stderr):
@@ -12,10 +12,11 @@ output goes to stderr):
 - ``{"prepare": [[student, assignment], ...]}`` -> ``{"missing": [assignment, ...]}`` (those
   generated from their source) or ``{"error": text}``;
 - ``{"grade": [student, assignment], "sandbox": name or null}`` -> ``{"success": bool,
-  "log": text}``;
-- ``{"scores": [[student, assignment], ...]}`` -> ``{"scores": {"student/assignment": [score,
-  max_score, [failed check, ...]] or null}}``;
-- ``{"export": path}`` -> ``{"exported": path}``.
+  "log": text, "verdicts": [...]}`` (each check's verdict as the grading process computed it,
+  with its evidence: ``execute.VERDICTS``);
+- ``{"records": null}`` -> ``{"records": {...}}``: the gradebook as ``grades.py`` shapes it
+  (assignments with their checks in the notebooks' order, students, every submission's scores
+  and each check's points).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ def main(root: str) -> None:
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.apps import NbGraderAPI
     from nbgrader.apps.baseapp import NbGrader
-    from nbgrader.plugins.export import CsvExportPlugin
 
     app = NbGrader()
     app.initialize([f"--CourseDirectory.root={root}", "--log-level=WARN"])
@@ -62,18 +62,18 @@ def main(root: str) -> None:
                 student, assignment = task["grade"]
                 if task.get("sandbox"):
                     os.environ[_sandbox.SANDBOX_ENV] = task["sandbox"]
+                from . import execute  # the module nbgrader_config.py's VerifiedExecute is
+
+                execute.VERDICTS.clear()
                 try:
                     result = api.autograde(assignment, student, force=True)
                 finally:
                     os.environ.pop(_sandbox.SANDBOX_ENV, None)
                 log = (result.get("log") or "") + (result.get("error") or "")
-                answer({"success": bool(result.get("success")), "log": log})
-            elif "scores" in task:
-                answer({"scores": _scores(Gradebook, MissingEntry, db_url, task["scores"])})
-            elif "export" in task:
-                with Gradebook(db_url) as gradebook:
-                    CsvExportPlugin(to=task["export"]).export(gradebook)
-                answer({"exported": task["export"]})
+                verdicts = json.loads(json.dumps(execute.VERDICTS, default=str))
+                answer({"success": bool(result.get("success")), "log": log, "verdicts": verdicts})
+            elif "records" in task:
+                answer({"records": _records(Gradebook, MissingEntry, db_url, api.coursedir)})
         except Exception:
             answer({"error": traceback.format_exc()})
 
@@ -99,23 +99,67 @@ def _prepare(api, Gradebook, MissingEntry, db_url: str, pairs: list) -> dict:
     return {"missing": missing}
 
 
-def _scores(Gradebook, MissingEntry, db_url: str, pairs: list) -> dict:
-    found = {}
+def _records(Gradebook, MissingEntry, db_url: str, coursedir) -> dict:
+    """Everything the grades need from the gradebook, as plain data (see ``grades.py``)."""
+    assignments, students, submissions = [], [], {}
     with Gradebook(db_url) as gradebook:
-        for student, assignment in pairs:
-            try:
-                submission = gradebook.find_submission(assignment, student)
-            except MissingEntry:
-                found[f"{student}/{assignment}"] = None
-                continue
-            failed = [
-                grade.name.removeprefix("check-")
-                for notebook in submission.notebooks
-                for grade in notebook.grades
-                if grade.max_score and (grade.score or 0) < grade.max_score
-            ]
-            found[f"{student}/{assignment}"] = [submission.score, submission.max_score, failed]
-    return found
+        for assignment in gradebook.assignments:
+            checks, points = [], {}
+            for notebook in assignment.notebooks:
+                cells = {c.name: c for c in notebook.grade_cells if c.name.startswith("check-")}
+                order = _cell_order(coursedir, assignment.name, notebook.name)
+                for name in sorted(cells, key=lambda n: (order.get(n, len(order)), n)):
+                    checks.append(name.removeprefix("check-"))
+                    points[name.removeprefix("check-")] = cells[name].max_score
+            assignments.append(
+                {
+                    "name": assignment.name,
+                    "duedate": None if assignment.duedate is None else str(assignment.duedate),
+                    "max_score": assignment.max_score,
+                    "checks": checks,
+                    "points": points,
+                }
+            )
+        for student in gradebook.students:
+            students.append(
+                {
+                    "id": student.id,
+                    "first_name": student.first_name,
+                    "last_name": student.last_name,
+                    "email": student.email,
+                    "lms_user_id": student.lms_user_id,
+                }
+            )
+            for assignment in gradebook.assignments:
+                try:
+                    found = gradebook.find_submission(assignment.name, student.id)
+                except MissingEntry:
+                    continue
+                penalty = found.late_submission_penalty
+                submissions[f"{student.id}/{assignment.name}"] = {
+                    "timestamp": None if found.timestamp is None else str(found.timestamp),
+                    "raw_score": found.score,
+                    "late_submission_penalty": penalty,
+                    "score": max(0.0, found.score - (penalty or 0)),
+                    "checks": {
+                        grade.name.removeprefix("check-"): grade.score
+                        for notebook in found.notebooks
+                        for grade in notebook.grades
+                        if grade.name.startswith("check-")
+                    },
+                }
+    return {"assignments": assignments, "students": students, "submissions": submissions}
+
+
+def _cell_order(coursedir, assignment: str, notebook: str) -> dict[str, int]:
+    """Each grade id's position in the instructor's source notebook (empty if unreadable)."""
+    path = Path(coursedir.root) / coursedir.source_directory / assignment / f"{notebook}.ipynb"
+    try:
+        cells = json.loads(path.read_text())["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells]
+    return {grade_id: index for index, grade_id in enumerate(ids) if grade_id}
 
 
 if __name__ == "__main__":

@@ -164,14 +164,29 @@ def stop(log=print) -> list[str]:
     return stopped
 
 
-def grade(lab: str, instructor: str | None = None, jobs: int | None = None, log=print) -> list:
-    """Grade the submissions the instructor collected for ``lab`` (each in its sandbox, as
-    ``grader grade`` does), then generate and release the feedback: students fetch it from
-    their assignment list. Runs as root; the course folder stays the instructor's."""
+def grade(
+    lab: str,
+    instructor: str | None = None,
+    jobs: int | None = None,
+    log=print,
+    *,
+    student: str | None = None,
+    release: bool = False,
+    export_format: str = "csv",
+) -> list:
+    """Grade the submissions the instructor collected for ``lab`` (only ``student``'s, when
+    named; each in its sandbox, as ``grader grade`` does), write the grades (``grades.csv`` in
+    the instructor's course folder, with every student of the roster and their ``id``; the
+    LMS's file for ``export_format``; the evidence), generate the feedback and, with
+    ``release``, release it: students fetch it from their assignment list. Runs as root; the
+    course folder stays the instructor's."""
     from ..grading import classroom
+    from ..grading import grades as _grades
     from .spawner import COURSE_FOLDER
 
-    people = {r["username"]: r for r in _roster_records()}
+    _grades.check_format(export_format)
+    records = _roster_records()
+    people = {r["username"]: r for r in records}
     teachers = sorted(u for u, r in people.items() if r.get("role") == "instructor")
     if instructor is None and len(teachers) == 1:
         instructor = teachers[0]
@@ -188,9 +203,20 @@ def grade(lab: str, instructor: str | None = None, jobs: int | None = None, log=
             f"{instructor} has collected nothing yet ({course / 'submitted'} is missing).",
             f"Collect first, in {instructor}'s JupyterLab: nbgrader collect {lab}",
         )
+    roster = [
+        {"username": r["username"], "role": r.get("role", "student"), "id": r.get("id") or ""}
+        for r in records
+    ]
+    only = ["--student", student] if student else []
+    steps = [["generate_feedback", lab, "--force", *only]]
+    if release:
+        steps.append(["release_feedback", lab, *only])
     try:
-        results = classroom.grade_class(course, [lab], jobs, classroom.progress_bar(sys.stderr))
-        for step in (["generate_feedback", lab, "--force"], ["release_feedback", lab]):
+        results = classroom.grade_class(
+            course, [lab], jobs, classroom.progress_bar(sys.stderr),
+            student=student, roster=roster, export_format=export_format,
+        )  # fmt: skip
+        for step in steps if results else []:
             done = subprocess.run(
                 [sys.executable, "-m", "nbgrader", *step], cwd=course, capture_output=True,
                 text=True, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
@@ -202,9 +228,35 @@ def grade(lab: str, instructor: str | None = None, jobs: int | None = None, log=
                 )
     finally:
         subprocess.run(["chown", "-R", f"{owner.uid}:{owner.gid}", str(course)], check=False)
-    for graded in results:
-        log(f"classroom: {graded.submission.student}/{lab}: {graded.status} {graded.score}")
+    _report_grades(results, course / "grades.csv", lab, export_format, release, log)
     return results
+
+
+def _report_grades(results: list, path: Path, lab: str, export_format: str, release, log) -> None:
+    """What ``grade`` did, for the instructor: the summary, where the files are, each grading
+    that gave no score with its cause, and whether the feedback went out."""
+    from ..grading import classroom
+    from ..grading import grades as _grades
+
+    if not results:
+        log(f"classroom: nothing collected for {lab} yet: nothing was graded.")
+        return
+    log(classroom.summary(results))
+    log(f"classroom: grades (every student on the roster) in {path}")
+    lms = _grades.lms_path(path, export_format)
+    if lms is not None:
+        log(f"classroom: {export_format.capitalize()}'s import file: {lms}")
+    log(f"classroom: the evidence of each verdict: {_grades.evidence_path(path)}")
+    problems = classroom.problems(results)
+    if problems:
+        log(problems)
+    if release:
+        log("classroom: feedback released: students fetch it from their assignment list.")
+    else:
+        log(
+            "classroom: feedback generated, not released: release it from the instructor's "
+            f"JupyterLab (nbgrader release_feedback {lab}), or grade with --release."
+        )
 
 
 def status(stuck_minutes: float | None = None) -> str:
