@@ -1,5 +1,5 @@
 """The ``grader`` command: ``grader doctor``, ``grader images``, ``grader grade`` and
-``grader classroom start|stop|grade|status``."""
+``grader classroom start|stop|grade|release|status``."""
 
 from __future__ import annotations
 
@@ -86,6 +86,8 @@ def classroom(options, out: TextIO) -> ExitStatus:
         )  # fmt: skip
         if any(g.status != "graded" for g in results):
             return ExitStatus.NOT_READY
+    elif options.action == "release":
+        control.release(options.lab, options.instructor, log=say, student=options.student)
     elif options.action == "status":
         say(control.status(options.stuck_minutes))
     else:
@@ -134,6 +136,14 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     )
     starting.add_argument("--port", type=int, default=8000, help="where it listens (127.0.0.1)")
     actions.add_parser("stop", help="stop it and everything it started (work is kept)")
+    releasing = actions.add_parser(
+        "release", help="release a graded lab's feedback to the students (nothing is regraded)"
+    )
+    releasing.add_argument("lab", help="the lab whose feedback goes out, e.g. lab1-publish")
+    releasing.add_argument("--student", default=None, help="only this student's feedback")
+    releasing.add_argument(
+        "--instructor", default=None, help="whose course folder (default: the only instructor)"
+    )
     watching = actions.add_parser(
         "status", help="the class's progress: each student's steps, who is stuck, refusals"
     )

@@ -84,6 +84,16 @@ class SandboxKernelManager(AsyncKernelManager):
         self.sandbox.give(Path(self.connection_file))
 
 
+REFUSED = (
+    "Not graded here: no sandbox can be made in this process ({why}), and grading here would "
+    "run the student's code as you, with your files and your course's gradebook in reach."
+)
+REFUSED_FIX = (
+    "Grade from the class page (/services/class/: Grade), or as root: "
+    "sudo grader classroom grade LAB [--student NAME]."
+)
+
+
 class VerifiedExecute(Execute):
     sandboxed = Bool(
         True,
@@ -96,12 +106,21 @@ class VerifiedExecute(Execute):
         "second (the checks still run, from outside).",
     ).tag(config=True)
 
+    refuse_unsandboxed = Bool(
+        False,
+        help="Refuse to grade where no sandbox can be made, before any of the student's code "
+        "runs (the classroom sets it for its instructors: the formgrader's Autograde would "
+        "otherwise run a student's code as the instructor).",
+    ).tag(config=True)
+
     def preprocess(self, nb, resources=None, km=None):
+        ok, why = _sandbox.support()
+        if self.refuse_unsandboxed and not (self.sandboxed and ok):
+            raise InvalidInput(REFUSED.format(why=why), REFUSED_FIX)
         username = stated_username(nb)
         for cell in nb.cells:
             cell.source = strip_hidden_tests(cell.source)
         self._sandbox = None
-        ok, why = _sandbox.support()
         if self.sandboxed and ok and os.environ.get(_sandbox.SANDBOX_ENV):
             # Made by `grader grade` while this process started (see classroom.py).
             self._sandbox = _sandbox.Sandbox.adopt(os.environ[_sandbox.SANDBOX_ENV])

@@ -20,17 +20,66 @@ import importlib.resources
 import json
 import os
 import secrets
+import subprocess
+import sys
+import threading
+import time
 import urllib.parse
 from pathlib import Path
 
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import ioloop, web
 
-from .progress import STUCK_MINUTES, Gatherer, Member, grades_file, members
+from .progress import COURSE_FOLDER, STUCK_MINUTES, Gatherer, Member, grades_file, members
 
 NAME = "class"
 """The service's name: its pages are at ``/services/class/``."""
 REFRESH_SECONDS = 3
+
+
+class Job:
+    """One grading or release the page started: ``grader classroom grade|release`` as a child
+    (as root, as the command line would), one at a time; its output is kept for the page."""
+
+    _lock = threading.Lock()
+    current: Job | None = None
+
+    def __init__(self, what: str, argv: list[str]) -> None:
+        self.what, self.started = what, time.time()
+        self.process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            text=True, start_new_session=True,
+        )  # fmt: skip
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines = [*self.lines[-199:], line.rstrip()]
+
+    @classmethod
+    def start(cls, what: str, argv: list[str]) -> Job:
+        with cls._lock:
+            if cls.current is not None and cls.current.process.poll() is None:
+                raise web.HTTPError(409, f"{cls.current.what} is still running.")
+            cls.current = cls(what, argv)
+            return cls.current
+
+    def view(self) -> dict:
+        status = self.process.poll()
+        state = "running" if status is None else ("done" if status == 0 else "failed")
+        return {"what": self.what, "state": state, "started": self.started,
+                "output": self.lines[-40:]}  # fmt: skip
+
+
+def labs(people: list[Member]) -> list[str]:
+    """The labs in an instructor's course (their sources), to grade or release."""
+    found = set()
+    for person in people:
+        source = person.home / COURSE_FOLDER / "solutions"
+        if person.instructor and source.is_dir():
+            found |= {p.name for p in source.iterdir() if p.is_dir() and p.name.startswith("lab")}
+    return sorted(found)
 
 
 class _Instructors(HubOAuthenticated):
@@ -67,9 +116,34 @@ class ProgressHandler(_Instructors, web.RequestHandler):
         people = self.instructor()
         data = self.gatherer.gather(people, grades=grades_file(people),
                                     stuck_minutes=self.stuck_minutes)  # fmt: skip
+        data["labs"] = labs(people)
+        data["job"] = Job.current.view() if Job.current is not None else None
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(data))
+
+
+class GradingHandler(_Instructors, web.RequestHandler):
+    """``POST grade`` or ``POST release`` (``lab``, optional ``student``): the page's buttons,
+    in place of the formgrader's Autograde (which would run a student's code as the instructor):
+    each submission is graded in its sandbox, as ``grader classroom grade`` does."""
+
+    @web.authenticated
+    def post(self, action: str) -> None:
+        people = self.instructor()
+        lab, student = self.get_body_argument("lab", ""), self.get_body_argument("student", "")
+        if lab not in labs(people):
+            raise web.HTTPError(400, f"There is no lab {lab!r} in the course.")
+        students = {p.username for p in people if not p.instructor}
+        if student and student not in students:
+            raise web.HTTPError(400, f"{student!r} is not a student on the roster.")
+        who = self.get_current_user()["name"]
+        argv = [sys.executable, "-m", "grader", "classroom", action, lab, "--instructor", who]
+        argv += ["--student", student] if student else []
+        what = f"{'grading' if action == 'grade' else 'releasing the feedback of'} {lab}"
+        job = Job.start(what + (f" for {student}" if student else ""), argv)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(job.view()))
 
 
 class PlotlyHandler(_Instructors, web.RequestHandler):
@@ -93,6 +167,7 @@ def application(prefix: str, roster: Path, stuck_minutes: float = STUCK_MINUTES)
             (prefix, PageHandler, shared),
             (prefix + "progress.json", ProgressHandler, shared),
             (prefix + "plotly.min.js", PlotlyHandler, shared),
+            (prefix + r"(grade|release)", GradingHandler, shared),
             (prefix + "oauth_callback", HubOAuthCallbackHandler),
         ],
         cookie_secret=secrets.token_bytes(32),
@@ -135,6 +210,16 @@ since their last try; an eye where they revealed the answer. As each learner's l
 <h2>Stuck</h2><ul id="stuck"></ul>
 <h2>Refusals and errors, last minutes</h2><ul id="feed"></ul>
 <div class="plots"><div id="funnel" class="plot"></div></div>
+<h2>Grading</h2>
+<p>Each submission is graded in a sandbox of its own (the formgrader's Autograde is turned off
+here: it would run a student's code as you). Feedback goes out only when you release it.</p>
+<form id="grading" onsubmit="return false">
+<label>Lab <select id="lab"></select></label>
+<label>Student <select id="student"><option value="">everyone</option></select></label>
+<button type="button" id="grade">Grade</button>
+<button type="button" id="release">Release feedback</button>
+</form>
+<p id="job"></p><pre id="joboutput"></pre>
 <h2>After grading</h2><p id="nogrades">No lab graded yet.</p>
 <div class="plots" id="gradeplots"></div>
 <script>
@@ -201,6 +286,32 @@ function plots(data) {
     }
   }
 }
+function options(id, values, keep) {
+  const select = document.getElementById(id), chosen = select.value;
+  const items = [...keep, ...values.map(v => { const o = cell("option", v); o.value = v; return o; })];
+  select.replaceChildren(...items);
+  if ([...select.options].some(o => o.value === chosen)) select.value = chosen;
+}
+function job(data) {
+  const j = data.job;
+  document.getElementById("job").dataset.state = j ? j.state : "";
+  document.getElementById("job").textContent = j ?
+    j.what + ": " + j.state + " (started " + new Date(j.started * 1000).toLocaleTimeString() + ")" : "";
+  document.getElementById("joboutput").textContent = j ? j.output.join(String.fromCharCode(10)) : "";
+}
+async function act(action) {
+  document.getElementById("job").dataset.state = "starting";
+  const body = new URLSearchParams({lab: document.getElementById("lab").value,
+                                    student: document.getElementById("student").value});
+  const answer = await fetch(action, {method: "POST", body: body, headers: {"X-XSRFToken":
+    document.querySelector("meta[name=xsrf]").content}});
+  document.getElementById("job").dataset.state = answer.ok ? "running" : "refused";
+  document.getElementById("job").textContent = answer.ok ? "started" :
+    "not started: " + answer.status + " " + (await answer.text()).replace(/<[^>]*>/g, " ").trim().slice(0, 300);
+  if (answer.ok) refresh();
+}
+document.getElementById("grade").onclick = () => act("grade");
+document.getElementById("release").onclick = () => act("release");
 async function refresh() {
   try {
     const answer = await fetch("progress.json", {cache: "no-store", headers: {"X-XSRFToken":
@@ -208,6 +319,10 @@ async function refresh() {
     if (!answer.ok) throw new Error(answer.status + " " + answer.statusText);
     const data = await answer.json();
     grid(data);
+    options("lab", data.labs, []);
+    const everyone = cell("option", "everyone"); everyone.value = "";
+    options("student", data.students.map(s => s.username), [everyone]);
+    job(data);
     list("stuck", data.stuck, s => s.username + ": " + s.step + ", failing for " +
       Math.round(s.minutes) + " min (" + s.attempts + " attempts)");
     list("feed", data.feed, f => f.students + " student(s) got " + f.what + " in the last " +

@@ -30,6 +30,7 @@ from ..isolation import sandbox
 from ..isolation.rootless import zombie
 from ..isolation.seats import HIDDEN, Seat, course_user
 from . import roster as _roster
+from .progress import COURSE_FOLDER
 
 DEFAULT_PORT = 8000
 COURSE_ROOT = Path(__file__).resolve().parents[2]
@@ -182,20 +183,10 @@ def grade(
     course folder stays the instructor's."""
     from ..grading import classroom
     from ..grading import grades as _grades
-    from .spawner import COURSE_FOLDER
 
     _grades.check_format(export_format)
     records = _roster_records()
-    people = {r["username"]: r for r in records}
-    teachers = sorted(u for u, r in people.items() if r.get("role") == "instructor")
-    if instructor is None and len(teachers) == 1:
-        instructor = teachers[0]
-    if instructor not in teachers:
-        raise InvalidInput(
-            f"{instructor!r} is not an instructor on the classroom's roster "
-            f"(instructors: {', '.join(teachers) or 'none'}).",
-            "Name one with --instructor, or add `,instructor` to a line of the roster.",
-        )
+    instructor = _instructor(instructor)
     owner = Seat(instructor)
     course = owner.home / COURSE_FOLDER
     if not (course / "submitted").is_dir():
@@ -254,9 +245,50 @@ def _report_grades(results: list, path: Path, lab: str, export_format: str, rele
         log("classroom: feedback released: students fetch it from their assignment list.")
     else:
         log(
-            "classroom: feedback generated, not released: release it from the instructor's "
-            f"JupyterLab (nbgrader release_feedback {lab}), or grade with --release."
+            "classroom: feedback generated, not released: look at it, then release it: "
+            f"grader classroom release {lab} (or Release on the class page)."
         )
+
+
+def release(lab: str, instructor: str | None = None, log=print, *, student: str | None = None):
+    """Release the feedback of ``lab`` that grading generated (only ``student``'s, when named):
+    students fetch it from their assignment list. Nothing is graded again."""
+    owner = Seat(_instructor(instructor))
+    course = owner.home / COURSE_FOLDER
+    if not (course / "feedback").is_dir() or not any((course / "feedback").glob(f"*/{lab}")):
+        raise InvalidInput(
+            f"There is no feedback for {lab} to release yet.",
+            f"Grade it first: grader classroom grade {lab}",
+        )
+    only = ["--student", student] if student else []
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "release_feedback", lab, *only], cwd=course,
+            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
+        )  # fmt: skip
+    finally:
+        subprocess.run(["chown", "-R", f"{owner.uid}:{owner.gid}", str(course)], check=False)
+    if done.returncode != 0:
+        raise InvalidInput(
+            f"nbgrader release_feedback failed: {done.stderr.strip()[-400:]}",
+            "Release again; the course folder is as nbgrader left it.",
+        )
+    log(f"classroom: feedback for {lab} released: students fetch it from their assignment list.")
+
+
+def _instructor(instructor: str | None) -> str:
+    """The roster's instructor named, or its only one; raises for anyone else."""
+    people = {r["username"]: r for r in _roster_records()}
+    teachers = sorted(u for u, r in people.items() if r.get("role") == "instructor")
+    if instructor is None and len(teachers) == 1:
+        instructor = teachers[0]
+    if instructor not in teachers:
+        raise InvalidInput(
+            f"{instructor!r} is not an instructor on the classroom's roster "
+            f"(instructors: {', '.join(teachers) or 'none'}).",
+            "Name one with --instructor, or add `,instructor` to a line of the roster.",
+        )
+    return instructor
 
 
 def status(stuck_minutes: float | None = None) -> str:
@@ -337,6 +369,14 @@ def _config(people, port: int, roster_file: Path, tarball: Path, proxy: str) -> 
         ],
         "class_page_url": f"http://127.0.0.1:{net.free_port()}",
         "course_root": str(COURSE_ROOT),
+        # The class page grades and releases as `grader classroom` does here: the same state,
+        # caches, engine and tools (JupyterHub hands a service only what it is given).
+        "class_page_env": {
+            key: value
+            for key, value in os.environ.items()
+            if key.startswith("COURSE_")
+            or key in ("XDG_CACHE_HOME", "DOCKER_HOST", "DOCKER_CONFIG", "PATH")
+        },
     }
     return CONFIG_TEMPLATE.replace("SETTINGS", json.dumps(settings, indent=1))
 
@@ -373,7 +413,7 @@ c.JupyterHub.services = [{
     "name": "class",
     "url": s["class_page_url"],
     "command": s["class_page"],
-    "environment": {"PYTHONPATH": s["course_root"]},
+    "environment": {**s["class_page_env"], "PYTHONPATH": s["course_root"]},
     "oauth_no_confirm": True,
     "display": True,
 }]

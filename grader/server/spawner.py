@@ -157,7 +157,8 @@ class SeatSpawner(LocalProcessSpawner):
 
 def nbgrader_settings(exchange: str, course: Path | None = None) -> str:
     """A person's own ``~/.jupyter/nbgrader_config.py``: the class's exchange (and, for the
-    instructor, where the course folder is, for the formgrader)."""
+    instructor, where the course folder is, for the formgrader, and no grading outside a
+    sandbox: the formgrader's Autograde would run a student's code as the instructor)."""
     lines = [
         "# Written by the classroom server (grader classroom).",
         "c = get_config()  # noqa: F821",
@@ -166,6 +167,9 @@ def nbgrader_settings(exchange: str, course: Path | None = None) -> str:
     ]
     if course is not None:
         lines.append(f"c.CourseDirectory.root = {str(course)!r}")
+        # The formgrader's Autograde runs in the instructor's server, where no sandbox can be
+        # made: it refuses, before any student's code runs, and names the class page's Grade.
+        lines.append("c.VerifiedExecute.refuse_unsandboxed = True")
     return "\n".join(lines) + "\n"
 
 

@@ -2,13 +2,21 @@
 browser (Chromium, Playwright): two students sign in, one does the login step in their own
 JupyterLab, and the instructor's page, open all along, shows that student's login passed and
 the other's not tried within seconds, without a reload; a student who opens the page gets 403;
-`grader classroom status` prints the same grid. Screenshots in test-artifacts/class-page-*.png."""
+`grader classroom status` prints the same grid. Then a hostile submission (it writes the
+gradebook, plants a file and reads the hidden tests): the formgrader's Autograde in the
+instructor's JupyterLab refuses it before it runs, the page's Grade grades it in a sandbox
+(0 points, nothing harmed), and its Release sends the feedback out. Screenshots in
+test-artifacts/class-page-*.png."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
+import secrets
+import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +26,7 @@ from grader.infra.net import free_port
 from grader.isolation import sandbox
 from grader.isolation.seats import Seat
 from grader.server import control
+from tests.grading.course import fill, nbgrader, notebook, submit
 from tests.notebooks.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.notebooks.test_hub_browser import run_all
 from tests.server.conftest import own_classroom
@@ -37,6 +46,16 @@ LOGIN_CELLS = [
     "!docker login {lab.registry} -u {lab.username} --password-stdin < {lab.token_file}",
     'print("CHECKED", lab.check("login").passed)',
 ]
+HOSTILE = """
+import sqlite3
+db = sqlite3.connect("COURSE/gradebook.db")
+db.execute("UPDATE grade SET manual_score = 100")
+db.commit()
+open("COURSE/PLANTED", "w").write("planted by a submission")
+print("BREACH", open("COURSE/solutions/lab1-publish/lab1-publish.ipynb").read()[:200])
+"""
+"""A submission that, run as the instructor, would write their gradebook, plant a file in their
+course and print the hidden tests."""
 LIVE_MS = 10_000
 """How soon the page shows a step the learner did, without a reload."""
 
@@ -61,6 +80,38 @@ def login_notebook(username: str) -> str:
                                 "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
     os.chown(path, seat.uid, seat.gid)
     return path.name
+
+
+def hand_in_hostile(course: Path, student: str) -> None:
+    """lab1-publish generated in the instructor's course, and a hostile submission of
+    ``student``'s collected there, as `nbgrader collect` leaves one (all the instructor's)."""
+    nbgrader(course, "generate_assignment", "lab1-publish", "--force")
+    nbgrader(course, "db", "student", "add", student)
+    answers = {"username": f'USERNAME = "{student}"', "answer-login": HOSTILE.replace(
+        "COURSE", str(course))}  # fmt: skip
+    submit(course, student, "lab1-publish", fill(notebook(course, "lab1-publish"), answers))
+    folder = course / "submitted" / student / "lab1-publish"
+    (folder / "timestamp.txt").write_text("2026-12-03 10:00:00.000000 UTC")
+    (folder / "submission_secret.txt").write_text(secrets.token_hex(16))  # as `nbgrader submit`
+    seat = Seat(TEACHER[0])
+    subprocess.run(["chown", "-R", f"{seat.uid}:{seat.gid}", str(course)], check=True)
+
+
+def nothing_harmed(course: Path) -> None:
+    assert not (course / "PLANTED").exists()
+    with sqlite3.connect(course / "gradebook.db") as db:
+        assert db.execute("SELECT count(*) FROM grade WHERE manual_score = 100").fetchone() == (0,)
+    for path in (course / "autograded").rglob("*.ipynb"):  # the hidden tests never printed
+        outputs = [o for c in json.loads(path.read_text())["cells"] for o in c.get("outputs", [])]
+        assert "BREACH" not in json.dumps(outputs), path
+
+
+def finished(page, timeout_ms: int) -> str:
+    """The output of the page's job, once it is over; fails with it if the job failed."""
+    page.wait_for_selector('#job[data-state="done"], #job[data-state="failed"]', timeout=timeout_ms)
+    output = page.inner_text("#joboutput")
+    assert page.get_attribute("#job", "data-state") == "done", output
+    return output
 
 
 def cell_state(page, student: str, step: str) -> str | None:
@@ -115,6 +166,37 @@ def test_the_class_page_shows_a_students_step_live_and_only_to_instructors(class
             funnel = teacher.locator("#funnel .plot-container")  # drawn by Plotly
             assert funnel.count() == 1
             teacher.screenshot(path=str(ARTIFACTS / "class-page-after.png"), full_page=True)
+
+            # The formgrader's Autograde, in the instructor's JupyterLab: refused before it runs.
+            course = Seat(TEACHER[0]).home / "course"
+            hand_in_hostile(course, "pgbob123")
+            formgrader = browser.contexts[0].new_page()
+            formgrader.goto(f"{url}/user/{TEACHER[0]}/formgrader/manage_submissions/lab1-publish")
+            formgrader.click("td.autograde a", timeout=120_000)
+            modal = formgrader.wait_for_selector("#error-modal", timeout=300_000)
+            assert "Not graded here" in modal.inner_text(), modal.inner_text()
+            assert "class page" in modal.inner_text()
+            formgrader.screenshot(path=str(ARTIFACTS / "class-page-autograde-refused.png"))
+            nothing_harmed(course)
+
+            # The page's Grade: in a sandbox, as `grader classroom grade` does.
+            teacher.select_option("#lab", "lab1-publish")
+            teacher.select_option("#student", "pgbob123")
+            teacher.click("#grade")
+            said = finished(teacher, 600_000)
+            nothing_harmed(course)
+            with open(course / "grades.csv", newline="") as handle:
+                rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(handle)}
+            graded = rows[("pgbob123", "lab1-publish")]
+            assert graded["grading_status"] == "graded" and float(graded["score"]) == 0.0
+            assert rows[("pgalice1", "lab1-publish")]["grading_status"] == "no submission"
+            teacher.wait_for_selector("#plot-scores-lab1-publish .plot-container")
+            assert "not released" in said
+            teacher.screenshot(path=str(ARTIFACTS / "class-page-graded.png"), full_page=True)
+
+            teacher.click("#release")
+            assert "released" in finished(teacher, 120_000)
+            assert list((course / "feedback" / "pgbob123" / "lab1-publish").glob("*.html"))
         finally:
             browser.close()
 
