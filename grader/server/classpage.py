@@ -30,7 +30,15 @@ from pathlib import Path
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from tornado import ioloop, web
 
-from .progress import COURSE_FOLDER, STUCK_MINUTES, Gatherer, Member, grades_file, members
+from .progress import (
+    COURSE_FOLDER,
+    STUCK_MINUTES,
+    Gatherer,
+    Member,
+    grades_file,
+    lateness,
+    members,
+)
 
 NAME = "class"
 """The service's name: its pages are at ``/services/class/``."""
@@ -117,6 +125,13 @@ class ProgressHandler(_Instructors, web.RequestHandler):
         data = self.gatherer.gather(people, grades=grades_file(people),
                                     stuck_minutes=self.stuck_minutes)  # fmt: skip
         data["labs"] = labs(people)
+        students = [p.username for p in people if not p.instructor]
+        data["late"] = [
+            entry
+            for p in people
+            if p.instructor and (p.home / COURSE_FOLDER / "gradebook.db").is_file()
+            for entry in lateness(p.home / COURSE_FOLDER, students)
+        ]
         data["job"] = Job.current.view() if Job.current is not None else None
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
@@ -210,6 +225,7 @@ since their last try; an eye where they revealed the answer. As each learner's l
 <h2>Stuck</h2><ul id="stuck"></ul>
 <h2>Refusals and errors, last minutes</h2><ul id="feed"></ul>
 <div class="plots"><div id="funnel" class="plot"></div></div>
+<h2>Late</h2><ul id="late"></ul>
 <h2>Grading</h2>
 <p>Each submission is graded in a sandbox of its own (the formgrader's Autograde is turned off
 here: it would run a student's code as you). Feedback goes out only when you release it.</p>
@@ -325,6 +341,9 @@ async function refresh() {
     job(data);
     list("stuck", data.stuck, s => s.username + ": " + s.step + ", failing for " +
       Math.round(s.minutes) + " min (" + s.attempts + " attempts)");
+    list("late", data.late.flatMap(lab => lab.late.length ? lab.late.map(l => [lab, l]) : []),
+      ([lab, l]) => lab.lab + " (due " + lab.due + "): " + l.username + (l.submitted ?
+        " handed in " + l.late_hours + " h late" : " has handed in nothing, " + l.late_hours + " h past due"));
     list("feed", data.feed, f => f.students + " student(s) got " + f.what + " in the last " +
       f.minutes + " minutes (" + f.usernames.join(", ") + ")");
     plots(data);

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime
 import json
 import os
 import pwd
+import sqlite3
 import stat
 import time
 from dataclasses import dataclass
@@ -287,3 +289,66 @@ def as_text(data: dict) -> str:
     feed = [f"{f['students']} student(s) got {f['what']}" for f in data["feed"]]
     parts.append(f"in the last {FEED_MINUTES:g} minutes: " + ("; ".join(feed) or "no refusals"))
     return "\n\n".join(parts)
+
+
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
+def _when(text: str | None) -> datetime.datetime | None:
+    """A gradebook's or ``timestamp.txt``'s time (UTC, as nbgrader writes them), or None."""
+    if not text:
+        return None
+    text = text.strip().removesuffix(" UTC").removesuffix("Z")
+    for shape in ("%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
+        with contextlib.suppress(ValueError):
+            return datetime.datetime.strptime(text, shape)
+    return None
+
+
+def lateness(course: Path, students: list[str], now: float | None = None) -> list[dict]:
+    """Who is late, per lab that has a due date in the course's gradebook (nbgrader's own:
+    ``nbgrader db assignment add LAB --duedate=...``): a submission handed in after the due
+    date (plus the student's extension, nbgrader's ``Gradebook.grant_extension``, once the
+    submission is in the gradebook), or none handed in with the due date past. Times are UTC."""
+    now_at = datetime.datetime.fromtimestamp(time.time() if now is None else now, datetime.UTC)
+    now_at = now_at.replace(tzinfo=None)
+    try:
+        db = sqlite3.connect(f"file:{course / 'gradebook.db'}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return []
+    try:
+        due = {name: _when(at) for name, at in db.execute("SELECT name, duedate FROM assignment")}
+        extensions = {
+            (lab, student): _when(extension) - _EPOCH
+            for lab, student, extension in db.execute(
+                "SELECT a.name, s.student_id, s.extension FROM submitted_assignment s "
+                "JOIN assignment a ON a.id = s.assignment_id WHERE s.extension IS NOT NULL"
+            )
+            if _when(extension) is not None
+        }
+    except sqlite3.Error:
+        return []
+    finally:
+        db.close()
+    found = []
+    for lab, deadline in sorted(due.items()):
+        if deadline is None:
+            continue
+        late = []
+        for student in students:
+            until = deadline + extensions.get((lab, student), datetime.timedelta())
+            stamp = course / "submitted" / student / lab / "timestamp.txt"
+            try:
+                handed = _when(stamp.read_text()[:64])
+            except OSError:
+                handed = None
+            if handed is not None and handed > until:
+                hours = (handed - until).total_seconds() / 3600
+                late.append({"username": student, "late_hours": round(hours, 1), "submitted": True})
+            elif handed is None and now_at > until:
+                hours = (now_at - until).total_seconds() / 3600
+                late.append(
+                    {"username": student, "late_hours": round(hours, 1), "submitted": False}
+                )
+        found.append({"lab": lab, "due": deadline.isoformat(sep=" ") + " UTC", "late": late})
+    return found

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
+
+import pytest
 
 from grader import journal
 from grader.checks import NAMES
@@ -174,3 +177,38 @@ def test_a_growing_journal_is_read_from_where_it_was_and_a_replaced_one_again_wh
     replaced.write_bytes(json.dumps(check("tag", True, 1)).encode() + b"\n")
     replaced.rename(path)
     assert steps()["tag"] == {**steps()["tag"], "state": "passed", "attempts": 1}
+
+
+@pytest.mark.filterwarnings("ignore:Object of type <SubmittedAssignment> not in session")
+def test_who_is_late_follows_nbgraders_due_dates_and_extensions(tmp_path, monkeypatch):
+    import datetime
+
+    from nbgrader.api import Gradebook
+
+    # nbgrader's gradebook runs `alembic` from PATH: this environment's.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    course = tmp_path / "course"
+    course.mkdir()
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        gradebook.add_assignment("lab1-publish", duedate=datetime.datetime(2026, 12, 10, 17, 0))
+        gradebook.add_assignment("lab2-retrieve")  # no due date: nobody is late
+        for student in ("ontime1", "late1", "excused1", "never1"):
+            gradebook.add_student(student)
+        gradebook.update_or_create_submission(
+            "lab1-publish", "excused1", timestamp=datetime.datetime(2026, 12, 11, 9, 0)
+        )
+        gradebook.grant_extension("lab1-publish", "excused1", days=2)
+    for student, at in (("ontime1", "2026-12-10 16:59:00.000000 UTC"),
+                        ("late1", "2026-12-10 19:30:00.000000 UTC"),
+                        ("excused1", "2026-12-11 09:00:00.000000 UTC")):  # fmt: skip
+        folder = course / "submitted" / student / "lab1-publish"
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text(at)
+    now = datetime.datetime(2026, 12, 11, 17, 0, tzinfo=datetime.UTC).timestamp()
+    found = progress.lateness(course, ["ontime1", "late1", "excused1", "never1"], now=now)
+    assert [lab["lab"] for lab in found] == ["lab1-publish"]
+    assert found[0]["late"] == [
+        {"username": "late1", "late_hours": 2.5, "submitted": True},
+        {"username": "never1", "late_hours": 24.0, "submitted": False},
+    ]
+    assert progress.lateness(tmp_path / "no-course", ["late1"]) == []
