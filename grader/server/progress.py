@@ -342,6 +342,9 @@ def lateness(course: Path, students: list[str], now: float | None = None) -> lis
                 handed = _when(stamp.read_text()[:64])
             except OSError:
                 handed = None
+            else:
+                if handed is None:  # a time in another zone than nbgrader's UTC: not judged here
+                    continue
             if handed is not None and handed > until:
                 hours = (handed - until).total_seconds() / 3600
                 late.append({"username": student, "late_hours": round(hours, 1), "submitted": True})
