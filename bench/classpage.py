@@ -11,6 +11,7 @@ import random
 import time
 
 from grader import Lab, journal
+from grader.infra import places
 from grader.server import classpage, progress
 from grader.server.progress import Gatherer, Member
 
@@ -27,7 +28,7 @@ def _class(root, seats: int, events: int) -> list[Member]:
     start = time.time() - 3 * 3600
     for n in range(seats):
         member = Member(f"student{n:02d}", root / f"student{n:02d}", os.getuid())
-        folder = member.home.joinpath(*progress.JOURNAL_PATH, member.username)
+        folder = places.learners_below(member.home) / member.username
         folder.mkdir(parents=True)
         for i in range(events):
             at, step = start + i * 20, rng.choice(progress.STEPS)
@@ -63,7 +64,7 @@ def class_page(size) -> list[dict]:
         walls, cpus = [], []
         for n in range(refreshes):  # between two refreshes, three students did something
             for member in people[(3 * n) % SEATS : (3 * n) % SEATS + 3]:
-                folder = member.home.joinpath(*progress.JOURNAL_PATH, member.username)
+                folder = places.learners_below(member.home) / member.username
                 journal.append(folder, journal.event("check", step="tag", passed=True, attempt=1))
             wall, cpu = _refresh(gatherer, people)
             walls.append(wall)

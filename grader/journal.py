@@ -1,9 +1,8 @@
 """A learner's journal: every check they ran, every hint and answer they revealed and every failed
 docker command the course explained, each with its time, one JSON object a line.
 
-The learner's persistent lab keeps it beside its other state (``journal.jsonl`` in
-``$XDG_CACHE_HOME/publishing-course/learners/USERNAME/``, a folder only its owner reads) and
-appends to it; an instructor's class page reads it (:mod:`grader.server.progress`). The format,
+The learner's persistent lab keeps it beside its other state (``journal.jsonl`` in its folder
+of ``grader.infra.places.LEARNERS``, which only its owner reads) and appends to it; an instructor's class page reads it (:mod:`grader.server.progress`). The format,
 version 1 (``"v": 1`` in each line)::
 
     {"v": 1, "at": 1764773045.2, "kind": "check", "step": "push", "passed": false,

@@ -37,7 +37,20 @@ def state_root() -> Path:
 
 def cache_root() -> Path:
     """The user's own cache folder for the course (``$XDG_CACHE_HOME/publishing-course``)."""
-    return settings().cache_home / "publishing-course"
+    return settings().cache_home / CACHE_FOLDER
+
+
+CACHE_FOLDER = "publishing-course"
+"""The course's folder in a user's cache."""
+WHERE_ENV = (STATE_ROOT_ENV, "XDG_CACHE_HOME")
+"""The environment variables that say where the folders below are: a child that must find the
+same ones (the classroom's class page, grading for it) is given them."""
+
+
+def learners_below(home: Path) -> Path:
+    """Where the learner labs of a user whose cache is the default one (``~/.cache``, as a
+    classroom seat's is) are kept, below their ``home``: what :data:`LEARNERS` is for them."""
+    return home / ".cache" / CACHE_FOLDER / LEARNERS.name
 
 
 @dataclass(frozen=True)

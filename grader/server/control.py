@@ -375,7 +375,7 @@ def _config(people, port: int, roster_file: Path, tarball: Path, proxy: str) -> 
             key: value
             for key, value in os.environ.items()
             if key.startswith("COURSE_")
-            or key in ("XDG_CACHE_HOME", "DOCKER_HOST", "DOCKER_CONFIG", "PATH")
+            or key in (*places.WHERE_ENV, "DOCKER_HOST", "DOCKER_CONFIG", "PATH")
         },
     }
     return CONFIG_TEMPLATE.replace("SETTINGS", json.dumps(settings, indent=1))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import journal
+from ..infra import places
 
 STEPS = (
     "account", "login", "token", "tag", "push", "verify", "pull", "run", "versioning", "digest",
@@ -38,9 +39,7 @@ _KEPT = 20_000
 """Events kept of one journal (the newest): far more than a term's work."""
 FEED_MINUTES = 5.0
 """The window of the refusals feed."""
-JOURNAL_PATH = (".cache", "publishing-course", "learners")
-"""Where a seat's learner labs keep their state, below the student's home (the course's cache
-folder, ``grader.infra.places.LEARNERS``, with the seat's default ``XDG_CACHE_HOME``)."""
+
 COURSE_FOLDER = "course"
 """The instructor's nbgrader course folder, in their home (sources, releases, gradebook): the
 spawner makes it, grading writes ``grades.csv`` into it."""
@@ -206,7 +205,7 @@ def _journals(member: Member):
     try:
         fd = os.open(member.home, flags | os.O_DIRECTORY)
         folders.append(fd)
-        for part in JOURNAL_PATH:
+        for part in places.learners_below(member.home).relative_to(member.home).parts:
             fd = os.open(part, flags | os.O_DIRECTORY, dir_fd=fd)
             folders.append(fd)
         names = [e.name for e in os.scandir(fd) if e.is_dir(follow_symlinks=False)]

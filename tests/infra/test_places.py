@@ -129,3 +129,11 @@ def test_a_sandbox_pool_on_a_machine_with_no_state_fails_with_a_reason_not_a_tra
         sandbox.remove(name)
     assert mode(places.SANDBOXES.path()) == 0o711
     assert sandbox.leftovers() == []
+
+
+def test_a_seats_learner_labs_are_where_its_default_cache_puts_them(monkeypatch, tmp_path):
+    """The class page reads a student's journals below their home where their lessons' labs
+    keep them (their cache is the default one): the two must name the same folder."""
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert places.learners_below(tmp_path) == places.LEARNERS.path()

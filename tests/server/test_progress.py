@@ -14,6 +14,7 @@ import pytest
 
 from grader import journal
 from grader.checks import NAMES
+from grader.infra import places
 from grader.server import progress
 from grader.server.progress import Gatherer, Member
 
@@ -27,7 +28,7 @@ def seat(tmp_path: Path, username: str, instructor: bool = False) -> Member:
 
 
 def write(member: Member, *events: dict, learner: str | None = None) -> Path:
-    folder = member.home.joinpath(*progress.JOURNAL_PATH, learner or member.username)
+    folder = places.learners_below(member.home) / (learner or member.username)
     folder.mkdir(parents=True, exist_ok=True)
     for entry in events:
         journal.append(folder, entry)
@@ -92,14 +93,14 @@ def test_a_journal_is_never_read_through_a_link_nor_when_another_user_owns_it(tm
     secret = tmp_path / "secret.jsonl"
     secret.write_bytes(json.dumps(check("push", True, 1)).encode() + b"\n")
     linked = seat(tmp_path, "link1")
-    folder = linked.home.joinpath(*progress.JOURNAL_PATH, "link1")
+    folder = places.learners_below(linked.home) / "link1"
     folder.mkdir(parents=True)
     (folder / journal.FILE).symlink_to(secret)  # the file is a link
     hopped = seat(tmp_path, "hop1")
-    hopped.home.joinpath(*progress.JOURNAL_PATH[:2]).mkdir(parents=True)
+    places.learners_below(hopped.home).parent.mkdir(parents=True)
     (tmp_path / "elsewhere" / "hop1").mkdir(parents=True)
     (tmp_path / "elsewhere" / "hop1" / journal.FILE).write_bytes(secret.read_bytes())
-    hopped.home.joinpath(*progress.JOURNAL_PATH).symlink_to(tmp_path / "elsewhere")  # a folder
+    places.learners_below(hopped.home).symlink_to(tmp_path / "elsewhere")  # a folder
     people = [linked, hopped]
     if os.getuid() == 0:
         foreign = seat(tmp_path, "foreign1")
@@ -112,7 +113,7 @@ def test_a_journal_is_never_read_through_a_link_nor_when_another_user_owns_it(tm
 
 def test_a_fifo_or_garbage_in_place_of_a_journal_is_skipped(tmp_path):
     piped, noisy = seat(tmp_path, "pipe1"), seat(tmp_path, "noise1")
-    folder = piped.home.joinpath(*progress.JOURNAL_PATH, "pipe1")
+    folder = places.learners_below(piped.home) / "pipe1"
     folder.mkdir(parents=True)
     os.mkfifo(folder / journal.FILE)  # opening it to read must not wait for a writer
     path = write(noisy, check("tag", True, 3))
