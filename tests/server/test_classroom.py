@@ -237,6 +237,11 @@ def test_a_lab_goes_out_is_handed_in_graded_and_comes_back(classroom):
         ("srvalice", "graded", score)
     ]
     assert Path(course, "gradebook.db").stat().st_uid == Seat("srvteach").uid
+    # Generated, not released: the student finds nothing until the instructor releases it.
+    code = NBGRADER.replace("ARGS", ", ".join(map(repr, ["fetch_feedback", "lab1-publish",
+                            "--course", COURSE_ID]))).replace("FOLDER", repr(str(home)))  # fmt: skip
+    assert not alice.run(code).startswith("0 ")
+    control.release("lab1-publish", log=lambda _: None)
     said = nbgrader(alice, str(home), "fetch_feedback", "lab1-publish", "--course", COURSE_ID)
     reports = list((home / "lab1-publish" / "feedback").rglob("*.html"))
     assert reports, said
