@@ -150,7 +150,8 @@ def formgrader_row(page, url: str, username: str, lab: str):
 def test_a_lab_goes_out_and_comes_back_graded_through_the_pages(classroom):
     """The instructor releases and collects on the formgrader's page; the student fetches,
     submits and fetches the feedback in the Assignment List; in between the student completes
-    the lab (the file, here) and the instructor grades (`sudo grader classroom grade`)."""
+    the lab (the file, here) and the instructor grades (`sudo grader classroom grade`), then
+    releases the feedback (`sudo grader classroom release`)."""
     from playwright.sync_api import expect, sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -195,6 +196,7 @@ def test_a_lab_goes_out_and_comes_back_graded_through_the_pages(classroom):
             )
             results = control.grade(lab, log=lambda _: None)
             assert [(g.submission.student, g.score) for g in results] == [("webalice1", score)]
+            control.release(lab, log=lambda _: None)  # after looking: the feedback goes out
 
             alice.locator("#refresh_assignments_list").click()
             submitted.get_by_role("button", name="Fetch Feedback").first.click()
