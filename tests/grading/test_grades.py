@@ -338,6 +338,7 @@ def test_each_verdict_is_kept_with_the_evidence_the_grader_read(graded):
 
 @pytest.mark.docker
 @pytest.mark.slow
+@pytest.mark.one_engine  # refused before anything is graded: no engine's store is involved
 def test_student_naming_nobody_grades_and_writes_nothing(tmp_path):
     root = stage(tmp_path / "course")
     submit(root, "solution", "lab1-publish", notebook(root, "lab1-publish", "source"))
