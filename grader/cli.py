@@ -95,6 +95,13 @@ def classroom(options, out: TextIO) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=FORMATS, default="csv",
+        help="also write an LMS's grade import beside grades.csv: canvas or moodle",
+    )  # fmt: skip
+
+
 def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,10 +129,7 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         "--student", default=None,
         help="grade only this student's submissions (grades.csv still lists every student)",
     )  # fmt: skip
-    grading.add_argument(
-        "--format", choices=FORMATS, default="csv",
-        help="also write an LMS's grade import beside grades.csv: canvas or moodle",
-    )  # fmt: skip
+    _format_option(grading)
     room = commands.add_parser(
         "classroom", help="JupyterHub for a whole class, each student with an engine of their own"
     )
@@ -169,10 +173,7 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         "--release", action="store_true",
         help="release the feedback to the students (it is always generated)",
     )  # fmt: skip
-    marking.add_argument(
-        "--format", choices=FORMATS, default="csv",
-        help="also write an LMS's grade import beside grades.csv: canvas or moodle",
-    )  # fmt: skip
+    _format_option(marking)
     try:
         options = parser.parse_args(args)
     except SystemExit as exit:

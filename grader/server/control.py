@@ -208,15 +208,7 @@ def grade(
             student=student, roster=roster, export_format=export_format,
         )  # fmt: skip
         for step in steps if results else []:
-            done = subprocess.run(
-                [sys.executable, "-m", "nbgrader", *step], cwd=course, capture_output=True,
-                text=True, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
-            )  # fmt: skip
-            if done.returncode != 0:
-                raise InvalidInput(
-                    f"nbgrader {step[0]} failed: {done.stderr.strip()[-400:]}",
-                    "Grade again; the course folder is as nbgrader left it.",
-                )
+            _nbgrader(course, *step, again="Grade again")
     finally:
         subprocess.run(["chown", "-R", f"{owner.uid}:{owner.gid}", str(course)], check=False)
     _report_grades(results, course / "grades.csv", lab, export_format, release, log)
@@ -262,18 +254,24 @@ def release(lab: str, instructor: str | None = None, log=print, *, student: str 
         )
     only = ["--student", student] if student else []
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "nbgrader", "release_feedback", lab, *only], cwd=course,
-            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
-        )  # fmt: skip
+        _nbgrader(course, "release_feedback", lab, *only, again="Release again")
     finally:
         subprocess.run(["chown", "-R", f"{owner.uid}:{owner.gid}", str(course)], check=False)
+    log(f"classroom: feedback for {lab} released: students fetch it from their assignment list.")
+
+
+def _nbgrader(course: Path, *args: str, again: str) -> None:
+    """``nbgrader ARGS`` in the instructor's course folder, as root (the caller gives the folder
+    back to the instructor); a failure raises with nbgrader's own words."""
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
+    )  # fmt: skip
     if done.returncode != 0:
         raise InvalidInput(
-            f"nbgrader release_feedback failed: {done.stderr.strip()[-400:]}",
-            "Release again; the course folder is as nbgrader left it.",
+            f"nbgrader {args[0]} failed: {done.stderr.strip()[-400:]}",
+            f"{again}; the course folder is as nbgrader left it.",
         )
-    log(f"classroom: feedback for {lab} released: students fetch it from their assignment list.")
 
 
 def _instructor(instructor: str | None) -> str:

@@ -4,6 +4,8 @@ its users removed after."""
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -12,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from grader.infra import places
+from grader.infra.net import free_port
+from grader.isolation.seats import Seat
 from grader.server import control
 
 
@@ -36,3 +40,28 @@ def own_classroom(root: Path, roster: str, usernames):
         for username in usernames:
             subprocess.run(["userdel", "--remove", username], capture_output=True)
         shutil.rmtree(state, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_classroom(root: Path, students: dict[str, str], teacher: tuple[str, str]):
+    """A classroom of the test's own (:func:`own_classroom`) started for ``students``
+    (username: password) and one instructor; yields its URL."""
+    text = "".join(f"{u},{p}\n" for u, p in students.items()) + ",".join(teacher) + ",instructor\n"
+    with own_classroom(root, text, (*students, teacher[0])) as roster:
+        yield control.start(roster, free_port(), log=lambda _: None)
+
+
+def notebook_in_home(username: str, name: str, cells: list[str]) -> str:
+    """A notebook ``name`` in the student's home (theirs), with the code cells they would type;
+    returns its name."""
+    seat = Seat(username)
+    path = Path(seat.home) / name
+    code = [
+        {"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None}
+        for s in cells
+    ]
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.write_text(json.dumps({"cells": code, "metadata": {"kernelspec": kernel},
+                                "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
+    os.chown(path, seat.uid, seat.gid)
+    return path.name

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import secrets
 import sqlite3
 import subprocess
@@ -22,14 +21,12 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.infra.net import free_port
 from grader.isolation import sandbox
 from grader.isolation.seats import Seat
-from grader.server import control
 from tests.grading.course import fill, nbgrader, notebook, submit
 from tests.notebooks.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.notebooks.test_hub_browser import run_all
-from tests.server.conftest import own_classroom
+from tests.server.conftest import notebook_in_home, running_classroom
 from tests.server.test_classroom_browser import sign_in
 
 pytestmark = [
@@ -62,24 +59,8 @@ LIVE_MS = 10_000
 
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
-    root = tmp_path_factory.mktemp("class-page")
-    text = "".join(f"{u},{p}\n" for u, p in STUDENTS.items()) + ",".join(TEACHER) + ",instructor\n"
-    with own_classroom(root, text, (*STUDENTS, TEACHER[0])) as roster:
-        yield control.start(roster, free_port(), log=lambda _: None)
-
-
-def login_notebook(username: str) -> str:
-    seat = Seat(username)
-    path = Path(seat.home) / "login-step.ipynb"
-    cells = [
-        {"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None}
-        for s in LOGIN_CELLS
-    ]
-    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernel},
-                                "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
-    os.chown(path, seat.uid, seat.gid)
-    return path.name
+    with running_classroom(tmp_path_factory.mktemp("class-page"), STUDENTS, TEACHER) as url:
+        yield url
 
 
 def hand_in_hostile(course: Path, student: str) -> None:
@@ -147,7 +128,9 @@ def test_the_class_page_shows_a_students_step_live_and_only_to_instructors(class
             refused = bob.goto(f"{url}/services/class/progress.json")
             assert refused.status == 403
 
-            alice.goto(f"{url}/user/pgalice1/lab/tree/{login_notebook('pgalice1')}")
+            alice.goto(
+                f"{url}/user/pgalice1/lab/tree/{notebook_in_home('pgalice1', 'login-step.ipynb', LOGIN_CELLS)}"
+            )
             alice.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
             run_all(alice)
             alice.wait_for_function(

@@ -6,13 +6,11 @@ and is refused. Screenshots in test-artifacts/classroom-*.png."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from grader.infra.net import free_port
 from grader.isolation import sandbox
 from grader.isolation.seats import Seat
 from grader.server import control
@@ -20,7 +18,7 @@ from tests.grading.answers import CRAFTED
 from tests.grading.course import fill
 from tests.notebooks.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WAIT_MS
 from tests.notebooks.test_hub_browser import run_all
-from tests.server.conftest import own_classroom
+from tests.server.conftest import notebook_in_home, running_classroom
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,25 +39,8 @@ CELLS = [
 
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
-    root = tmp_path_factory.mktemp("classroom-browser")
-    text = "".join(f"{u},{p}\n" for u, p in STUDENTS.items()) + ",".join(TEACHER) + ",instructor\n"
-    with own_classroom(root, text, (*STUDENTS, TEACHER[0])) as roster:
-        yield control.start(roster, free_port(), log=lambda _: None)
-
-
-def notebook(username: str) -> str:
-    """A notebook in the student's home (theirs), with the cells they would type."""
-    seat = Seat(username)
-    path = Path(seat.home) / "classroom-browser.ipynb"
-    cells = [
-        {"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "execution_count": None}
-        for s in CELLS
-    ]
-    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernel},
-                                "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
-    os.chown(path, seat.uid, seat.gid)
-    return path.name
+    with running_classroom(tmp_path_factory.mktemp("classroom-browser"), STUDENTS, TEACHER) as url:
+        yield url
 
 
 def sign_in(browser, url: str, username: str, password: str):
@@ -76,7 +57,9 @@ def sign_in(browser, url: str, username: str, password: str):
 
 def sign_in_and_run(browser, url: str, username: str):
     page = sign_in(browser, url, username, STUDENTS[username])
-    page.goto(f"{url}/user/{username}/lab/tree/{notebook(username)}")
+    page.goto(
+        f"{url}/user/{username}/lab/tree/{notebook_in_home(username, 'classroom-browser.ipynb', CELLS)}"
+    )
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
     run_all(page)
