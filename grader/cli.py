@@ -44,11 +44,9 @@ def grade(options, out: TextIO, err: TextIO) -> ExitStatus:
     write the grades: every student of the gradebook, the LMS's file, the evidence."""
     from .grading import classroom
     from .grading import grades as _grades
-    from .isolation import sandbox
 
     root = Path(options.course_dir).resolve()
-    sandboxed, why = sandbox.support()
-    print(f"isolation: {'sandbox per submission' if sandboxed else 'NONE'}: {why}", file=err)
+    print(f"isolation: {classroom.isolation()}", file=err)
     results = classroom.grade_class(
         root, options.assignment or None, options.jobs, classroom.progress_bar(err), options.csv,
         student=options.student, export_format=options.format,

@@ -42,6 +42,9 @@ class Settings:
     """``DOCKER_HOST``: the engine the docker CLI and the SDK talk to ('' for the default)."""
     legacy_builder: bool
     """``DOCKER_BUILDKIT=0`` (or ``false``): the docker CLI builds with the legacy builder."""
+    kernel_handoff: str
+    """``GRADER_KERNEL_HANDOFF``: a folder shared with a kernel host in another container (the
+    grading Job's, ``grader/grading/handoff.py``): a graded kernel runs there ('' for none)."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +63,7 @@ class Settings:
             or env.get("COURSE_JUPYTER_BASE_URL", ""),
             docker_host=env.get("DOCKER_HOST", ""),
             legacy_builder=env.get("DOCKER_BUILDKIT", "").strip().lower() in ("0", "false"),
+            kernel_handoff=env.get("GRADER_KERNEL_HANDOFF", ""),
         )
 
 

@@ -28,6 +28,7 @@ from ..errors import InvalidInput
 from ..infra import images
 from ..infra.engine import Engine
 from ..isolation import sandbox
+from ..settings import settings
 from ..tables import text_table
 from . import grades
 
@@ -180,6 +181,18 @@ def _cause(log: str) -> str:
     return lines[-1][:500] if lines else "nbgrader logged nothing"
 
 
+def isolation() -> str:
+    """What keeps each submission's code from the course, as `grader grade` says it."""
+    folder = settings().kernel_handoff
+    if folder:
+        return (
+            f"kernel host: each student's kernel runs in the container that serves {folder} "
+            "(python -m grader.grading.handoff serve), where the course folder is not mounted"
+        )
+    sandboxed, why = sandbox.support()
+    return f"{'sandbox per submission' if sandboxed else 'NONE'}: {why}"
+
+
 def grade_class(
     root: Path,
     assignments: list[str] | None = None,
@@ -205,7 +218,9 @@ def grade_class(
         return []
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(submissions)))
     sandboxes = None
-    if sandbox.support()[0]:  # sandboxes first: they are made while the workers start
+    # Sandboxes first: they are made while the workers start (not where a kernel host beside
+    # this process runs the kernels: handoff.py).
+    if sandbox.support()[0] and not settings().kernel_handoff:
         host = Engine.connect()
         saved = images.saved(host, images.ensure(host, log=lambda _: None))
         sandboxes = sandbox.Pool(saved, ahead=jobs, total=len(submissions))

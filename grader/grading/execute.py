@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade
-from traitlets import Any, Bool, Dict, Integer, List
+from traitlets import Any, Bool, Dict, Integer, List, Unicode, default
 
 from ..errors import InfrastructureError, InvalidInput
 from ..infra import images as _images
@@ -53,7 +54,8 @@ from ..isolation import sandbox as _sandbox
 from ..lab import GRADING_ENV, Lab
 from ..names import validate_username
 from ..result import CheckResult
-from . import directives
+from ..settings import settings
+from . import directives, handoff
 
 VERDICTS: list[dict] = []
 """Every check verdict this process computed, with its evidence, in the order of the cells:
@@ -82,6 +84,21 @@ class SandboxKernelManager(AsyncKernelManager):
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
         self.sandbox.give(Path(self.connection_file))
+
+
+class HandoffKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs in a kernel host in another container, which the
+    course folder is not mounted in (``handoff.py``): what it launches here is the relay."""
+
+    folder = Unicode()
+    kernel_env = Dict()
+    kernel_cwd = Unicode()
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        argv = super().format_kernel_cmd(extra_arguments)
+        env = [f"--env={name}={value}" for name, value in self.kernel_env.items()]
+        relay = [sys.executable, "-m", handoff.__name__, "relay", self.folder]
+        return [*relay, f"--cwd={self.kernel_cwd}", *env, "--", *argv]
 
 
 REFUSED = (
@@ -113,15 +130,34 @@ class VerifiedExecute(Execute):
         "otherwise run a student's code as the instructor).",
     ).tag(config=True)
 
+    kernel_handoff = Unicode(
+        help="A folder shared with a kernel host in another container (`python -m "
+        "grader.grading.handoff serve FOLDER`, the Kubernetes grading Job's kernel container): "
+        "the student's kernel runs there, out of reach of the course folder, instead of in a "
+        "sandbox made here. Default: GRADER_KERNEL_HANDOFF.",
+    ).tag(config=True)
+
+    @default("kernel_handoff")
+    def _kernel_handoff_default(self) -> str:
+        return settings().kernel_handoff
+
     def preprocess(self, nb, resources=None, km=None):
         ok, why = _sandbox.support()
-        if self.refuse_unsandboxed and not (self.sandboxed and ok):
+        if self.kernel_handoff:
+            ok, why = False, f"the kernel runs in the kernel host at {self.kernel_handoff}"
+        elif self.refuse_unsandboxed and not (self.sandboxed and ok):
             raise InvalidInput(REFUSED.format(why=why), REFUSED_FIX)
         username = stated_username(nb)
         for cell in nb.cells:
             cell.source = strip_hidden_tests(cell.source)
         self._sandbox = None
-        if self.sandboxed and ok and os.environ.get(_sandbox.SANDBOX_ENV):
+        self._handoff: Path | None = None
+        if self.kernel_handoff:
+            self._handoff = _handoff_run(Path(self.kernel_handoff))
+            self.log.info(
+                "Grading kernel handed over (%s): the course folder is not in its container.", why
+            )
+        elif self.sandboxed and ok and os.environ.get(_sandbox.SANDBOX_ENV):
             # Made by `grader grade` while this process started (see classroom.py).
             self._sandbox = _sandbox.Sandbox.adopt(os.environ[_sandbox.SANDBOX_ENV])
             self.log.info("Grading sandbox %s: %s", self._sandbox.name, why)
@@ -134,17 +170,23 @@ class VerifiedExecute(Execute):
             why = why if not ok else "turned off: VerifiedExecute.sandboxed = False"
             self.log.warning("No grading sandbox (%s): the student's code runs as you.", why)
         try:
-            self._lab = Lab.start_for_grading(username, self._sandbox)
+            home = self._handoff / "home" if self._handoff else None
+            self._lab = Lab.start_for_grading(username, self._sandbox, home)
         except BaseException:
             if self._sandbox is not None:
                 self._sandbox.destroy()
+            if self._handoff is not None:
+                shutil.rmtree(self._handoff, ignore_errors=True)
             raise
         self._deadline = time.monotonic() + self.time_limit
         self._kernel_dead = False
         self._said: list = []
         """What the course makes of the docker commands that failed in the last answer cell."""
         previous = os.environ.get(GRADING_ENV)
-        if self._sandbox is None:
+        if self._handoff is not None:
+            self._handle = self._lab.grading_handle(self._handoff / "home")
+            _copy_files(resources, self._handoff / "work")
+        elif self._sandbox is None:
             os.environ[GRADING_ENV] = str(self._lab.grading_handle())
         else:
             self._handle = self._lab.grading_handle(self._sandbox.home)
@@ -157,8 +199,12 @@ class VerifiedExecute(Execute):
             else:
                 os.environ[GRADING_ENV] = previous
             self._lab.stop()
+            if self._handoff is not None:
+                shutil.rmtree(self._handoff, ignore_errors=True)
 
     def create_kernel_manager(self):
+        if self._handoff is not None:
+            return self._handoff_kernel_manager(self._handoff)
         if self._sandbox is None:
             return super().create_kernel_manager()
         sandbox = self._sandbox
@@ -181,6 +227,29 @@ class VerifiedExecute(Execute):
             show=sorted({sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])}),
         )
         self.km.connection_file = str(sandbox.root / "kernel.json")
+        return self.km
+
+    def _handoff_kernel_manager(self, run: Path) -> HandoffKernelManager:
+        host = settings().docker_host
+        self.km = HandoffKernelManager(
+            # The kernel host shares the folder, not necessarily the network: channels are files.
+            transport="ipc",
+            ip=str(run / "ipc" / "kernel"),
+            kernel_name=self.kernel_name or "python3",
+            config=self.config,
+            folder=str(run.parent),
+            kernel_cwd=str(run / "work"),
+            kernel_env={
+                GRADING_ENV: str(self._handle),
+                "DOCKER_CONFIG": str(self._lab.config.directory),
+                "HOME": str(run / "home"),
+                "LANG": "C.UTF-8",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PATH": f"{Path(sys.executable).parent}:{rootless.PATH}",
+                **({"DOCKER_HOST": host} if host else {}),
+            },
+        )
+        self.km.connection_file = str(run / "kernel.json")
         return self.km
 
     def _get_timeout(self, cell):
@@ -293,11 +362,32 @@ def _course_folders(resources) -> list[str]:
     return sorted(folders)
 
 
-def _copy_into(resources, sandbox) -> None:
-    """The submission's files (the notebook's folder), as the sandbox user's working folder."""
+def _handoff_run(folder: Path) -> Path:
+    """A fresh folder for one notebook's kernel in the kernel host's shared ``folder``: the
+    student's home and working folder, and the kernel's channels."""
+    if not (folder / handoff.REQUESTS).is_dir():
+        raise InfrastructureError(
+            f"No kernel host shares {folder}: its {handoff.REQUESTS}/ folder does not exist.",
+            f"Run `python -m grader.grading.handoff serve {folder}` in the container the "
+            "student's kernel is to run in (k8s/grading-job.yaml), or unset "
+            "GRADER_KERNEL_HANDOFF to grade in a sandbox here.",
+        )
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=folder))
+    for name in ("home", "work", "ipc"):
+        (run / name).mkdir(mode=0o700)
+    return run
+
+
+def _copy_files(resources, work: Path) -> None:
+    """The submission's files (the notebook's folder) as the kernel's working folder."""
     path = (resources or {}).get("metadata", {}).get("path")
     if path and Path(path).is_dir():
-        shutil.copytree(path, sandbox.work, dirs_exist_ok=True, symlinks=True)
+        shutil.copytree(path, work, dirs_exist_ok=True, symlinks=True)
+
+
+def _copy_into(resources, sandbox) -> None:
+    """The submission's files (the notebook's folder), as the sandbox user's working folder."""
+    _copy_files(resources, sandbox.work)
     for folder, dirs, files in os.walk(sandbox.work):
         for name in [*dirs, *files]:
             os.lchown(os.path.join(folder, name), sandbox.uid, sandbox.gid)

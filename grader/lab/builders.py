@@ -78,8 +78,11 @@ def start(cls: type[L], username, *, port, persistent, quiet) -> L:
     return lab
 
 
-def create(cls: type[L], engine, username, course_images, port, persistent, grading=False) -> L:
-    """A new lab; with ``username`` None, one whose account the notebook creates (grading)."""
+def create(
+    cls: type[L], engine, username, course_images, port, persistent, grading=False, home=None
+) -> L:
+    """A new lab; with ``username`` None, one whose account the notebook creates (grading);
+    with ``home``, its Docker configuration is ``home/.docker`` (else in the lab's state)."""
     lab_id = secrets.token_hex(6)
     if persistent:
         state_dir = places.LEARNERS.make() / (username or SIGN_UP)
@@ -106,7 +109,7 @@ def create(cls: type[L], engine, username, course_images, port, persistent, grad
             token = registry.start(lambda hub: _open_account(hub, username, password)).prepared
         else:
             registry.start()
-        config = DockerConfig.create(state_dir / "docker")
+        config = DockerConfig.create(home / ".docker" if home else state_dir / "docker")
     except BaseException:
         remove_lab(engine, lab_id, str(state_dir))
         raise
@@ -164,14 +167,14 @@ def attach(cls: type[L], engine, username, path: Path) -> L:
     )
 
 
-def for_grading(cls: type[L], username: str | None, sandbox=None) -> L:
+def for_grading(cls: type[L], username: str | None, sandbox=None, home=None) -> L:
     """:meth:`Lab.start_for_grading <grader.lab.lab.Lab.start_for_grading>`: a fresh lab on
     this engine (:func:`create`), or on the sandbox's own engine."""
     if sandbox is None:
         engine = Engine.connect()
         reap_dead_labs(engine)
         course_images = _images.ensure(engine, log=lambda _: None)
-        return create(cls, engine, username, course_images, None, False, grading=True)
+        return create(cls, engine, username, course_images, None, False, grading=True, home=home)
     engine = sandbox.engine()
     host_images = _images.ensure(Engine.connect(), log=lambda _: None)
     lab_id = secrets.token_hex(6)

@@ -118,12 +118,13 @@ class Lab:
         return builders.start(cls, username, port=port, persistent=persistent, quiet=quiet)
 
     @classmethod
-    def start_for_grading(cls, username: str | None, sandbox=None) -> Lab:
+    def start_for_grading(cls, username: str | None, sandbox=None, home=None) -> Lab:
         """A fresh lab for one grading run, with the account of the username the notebook
         states (``None``: no student account). With ``sandbox``, everything runs on the
         sandbox's own engine (loaded with the course's images) and the student's Docker
-        configuration is in the sandbox user's home."""
-        return builders.for_grading(cls, username, sandbox)
+        configuration is in the sandbox user's home; else on this engine, with the
+        configuration in ``home`` when given (a kernel host's, ``grading/handoff.py``)."""
+        return builders.for_grading(cls, username, sandbox, home)
 
     def grading_handle(self, folder: Path | None = None) -> Path:
         """Write what a notebook needs to attach to this lab (``GRADER_LAB``) and return its

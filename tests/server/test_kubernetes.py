@@ -7,7 +7,8 @@ privileged (nor the chart's privileged init container for the cloud metadata ser
 each user pod's engine sidecar and JupyterLab share the engine's socket folder, and DOCKER_HOST
 points at the socket there; the hub's authenticator is a class of the course's that takes the
 settings given; the grading Job cannot restart, ends by a deadline and has no service account
-token.
+token, and its student's kernel runs in a container without the course folder (the kernel host
+itself is tested in tests/grading/test_handoff*.py).
 
 What is not: nothing here renders the chart's templates, runs KubeSpawner or talks to a
 cluster, so whether a node runs a rootless engine in an unprivileged pod (user namespaces,
@@ -146,6 +147,26 @@ def test_the_grading_job_shares_the_socket_too():
     socket_dir = str(Path(docker_host.removeprefix("unix://")).parent)
     for container in [grader, *pod["initContainers"]]:
         assert {"name": "engine-socket", "mountPath": socket_dir} in container["volumeMounts"]
+
+
+def test_the_grading_jobs_kernel_runs_where_the_course_folder_is_not():
+    pod = the_job()["spec"]["template"]["spec"]
+    (grader,) = pod["containers"]
+    kernel = next(c for c in pod["initContainers"] if c["name"] == "kernel")
+    env = {e["name"]: e["value"] for e in grader["env"]}
+    folder = env["GRADER_KERNEL_HANDOFF"]
+    module = kernel["command"][kernel["command"].index("-m") + 1]
+    assert importlib.import_module(module).__name__ == "grader.grading.handoff"
+    assert kernel["command"][-2:] == ["serve", folder]
+    assert grader["args"][0].startswith("grader grade ")
+    mounts = {c["name"]: {m["name"]: m["mountPath"] for m in c["volumeMounts"]} for c in
+              [grader, kernel]}  # fmt: skip
+    assert mounts["grader"]["handoff"] == mounts["kernel"]["handoff"] == folder
+    assert "course" in mounts["grader"] and "course" not in mounts["kernel"]
+    assert all(m.get("mountPath") != "/course" for m in kernel["volumeMounts"])
+    assert kernel["restartPolicy"] == "Always"  # a sidecar: it ends when the grader does
+    assert pod.get("shareProcessNamespace") is False
+    assert kernel["securityContext"]["capabilities"]["drop"] == ["ALL"]
 
 
 def test_the_hubs_authenticator_is_the_courses(values):
