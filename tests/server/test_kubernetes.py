@@ -169,6 +169,25 @@ def test_the_grading_jobs_kernel_runs_where_the_course_folder_is_not():
     assert kernel["securityContext"]["capabilities"]["drop"] == ["ALL"]
 
 
+def test_a_grading_pod_reaches_only_dns_and_the_image_mirror():
+    (policy,) = [d for d in yaml.safe_load_all((K8S / "grading-job.yaml").read_text())
+                 if d["kind"] == "NetworkPolicy"]  # fmt: skip
+    labels = the_job()["spec"]["template"]["metadata"]["labels"]
+    selector = policy["spec"]["podSelector"]["matchLabels"]
+    assert selector.items() <= labels.items()  # it applies to the grading pods
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    assert policy["spec"]["ingress"] == []
+    for rule in policy["spec"]["egress"]:  # never an allow-all, never an address range
+        assert rule["to"] and rule["ports"]
+        assert all("ipBlock" not in peer for peer in rule["to"])
+    ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
+    assert ports == {53, 5000}
+    engine = the_job()["spec"]["template"]["spec"]["initContainers"][0]
+    assert any(
+        a.startswith("--registry-mirror=http://registry-mirror:5000") for a in engine["args"]
+    )
+
+
 def test_the_hubs_authenticator_is_the_courses(values):
     config = values["hub"]["config"]
     module, _, name = config["JupyterHub"]["authenticator_class"].rpartition(".")
