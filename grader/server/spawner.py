@@ -141,6 +141,8 @@ class SeatSpawner(LocalProcessSpawner):
             tools = {plugin: False for plugin in INSTRUCTOR_PLUGINS}
             page.write_text(json.dumps({"disabledExtensions": tools}, indent=1))
             made += [course, page.parent]
+        elif self.user.admin:
+            refuse_unsandboxed(config)  # a seat made before the refusal existed
         for top in made:
             for path in [top, *top.rglob("*")]:
                 os.chown(path, seat.uid, seat.gid)
@@ -155,12 +157,29 @@ class SeatSpawner(LocalProcessSpawner):
         self._forwards = []
 
 
+_WRITTEN = "# Written by the classroom server (grader classroom)."
+_REFUSE = "c.VerifiedExecute.refuse_unsandboxed = True"
+
+
+def refuse_unsandboxed(config: Path) -> bool:
+    """Add the refusal to an instructor's ``nbgrader_config.py`` that the classroom wrote before
+    it had one (never to a file of the instructor's own, nor through a link); True if added."""
+    if config.is_symlink() or not config.is_file():
+        return False
+    text = config.read_text()
+    if not text.startswith(_WRITTEN) or _REFUSE in text.splitlines():
+        return False
+    with open(config, "a") as handle:
+        handle.write(("" if text.endswith("\n") else "\n") + _REFUSE + "\n")
+    return True
+
+
 def nbgrader_settings(exchange: str, course: Path | None = None) -> str:
     """A person's own ``~/.jupyter/nbgrader_config.py``: the class's exchange (and, for the
     instructor, where the course folder is, for the formgrader, and no grading outside a
     sandbox: the formgrader's Autograde would run a student's code as the instructor)."""
     lines = [
-        "# Written by the classroom server (grader classroom).",
+        _WRITTEN,
         "c = get_config()  # noqa: F821",
         f"c.Exchange.root = {exchange!r}",
         f"c.CourseDirectory.course_id = {COURSE_ID!r}",
@@ -169,7 +188,7 @@ def nbgrader_settings(exchange: str, course: Path | None = None) -> str:
         lines.append(f"c.CourseDirectory.root = {str(course)!r}")
         # The formgrader's Autograde runs in the instructor's server, where no sandbox can be
         # made: it refuses, before any student's code runs, and names the class page's Grade.
-        lines.append("c.VerifiedExecute.refuse_unsandboxed = True")
+        lines.append(_REFUSE)
     return "\n".join(lines) + "\n"
 
 
