@@ -449,7 +449,13 @@ def leftovers() -> list[str]:
                 names.add(USER_PREFIX + root.name)
     with contextlib.suppress(OSError):
         for line in Path("/etc/passwd").read_text().splitlines():
-            user = line.split(":", 1)[0]
-            if user.startswith(USER_PREFIX) and not (folder / f"{user}.json").exists():
+            fields = line.split(":")
+            user, home = fields[0], Path(fields[5]) if len(fields) > 5 else Path()
+            if not user.startswith(USER_PREFIX) or (folder / f"{user}.json").exists():
+                continue
+            # A sandbox's home is SANDBOXES/<id>/home. One below another state root's folder
+            # belongs to the gradings there (running at the same time, say), unless that
+            # folder is gone: then nobody's grading can still own it.
+            if home.parent.parent == folder or not home.parent.parent.is_dir():
                 names.add(user)
     return sorted(names)

@@ -142,6 +142,23 @@ def test_doctor_removes_what_a_killed_grading_left(loaded):
     assert name not in Path("/etc/passwd").read_text()
 
 
+def test_another_state_roots_sandbox_user_is_not_a_leftover_unless_its_root_is_gone(tmp_path):
+    """Two gradings at once with state roots of their own (CI's two streams): one's doctor
+    never removes the other's sandbox user; a user whose state root is gone is anyone's."""
+    other = tmp_path / "other" / "sandboxes"
+    (other / "a1").mkdir(parents=True)
+    alive, orphan = f"{sandbox.USER_PREFIX}t{os.getpid()}a", f"{sandbox.USER_PREFIX}t{os.getpid()}o"
+    homes = {alive: other / "a1" / "home", orphan: tmp_path / "gone" / "sandboxes" / "o1" / "home"}
+    try:
+        for user, home in homes.items():
+            sandbox._useradd(user, home)
+        assert alive not in sandbox.leftovers()
+        assert orphan in sandbox.leftovers()
+    finally:
+        for user in homes:
+            subprocess.run(["userdel", user], capture_output=True)
+
+
 def test_a_credential_helper_named_in_a_configuration_is_never_run_when_grading(tmp_path):
     ran = tmp_path / "helper-ran"
     bin_dir = tmp_path / "bin"
