@@ -30,7 +30,7 @@ lab: images
 TEST_ENGINES ?=
 OWN_ENGINES := class_grading or classroom_server
 test: images
-	@own=$$(mktemp -d /var/tmp/test-own-XXXXXX) && chmod 755 $$own && \
+	@own=$$(mktemp -d /var/tmp/test-own-XXXXXX) && chmod 755 $$own || exit 1; \
 	( export COURSE_STATE_ROOT=$$own/state && \
 	  $(BIN)/python -m pytest -m "$(OWN_ENGINES)" -p no:cacheprovider --basetemp=$$own/tmp $(PYTEST_ARGS) && \
 	  for host in $(TEST_ENGINES); do \

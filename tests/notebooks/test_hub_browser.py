@@ -63,10 +63,14 @@ def wait_for_one_kernel(url: str, token: str) -> None:
 
 
 def run_all(page) -> None:
-    """Run > Run All Cells; chosen again if a click on a loaded machine started nothing."""
+    """Run > Run All Cells; chosen again if a click on a loaded machine started nothing. A
+    dialog JupyterLab put up meanwhile (a lost connection to a busy server, a kernel to choose)
+    is accepted, and named if nothing ever runs."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    dialogs = []
     for _ in range(3):
+        dialogs += accept_dialogs(page)
         page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
         try:
@@ -78,7 +82,18 @@ def run_all(page) -> None:
             return
         except PlaywrightTimeout:
             pass
-    raise AssertionError("Run All started no cell")
+    dialogs += accept_dialogs(page)
+    raise AssertionError(f"Run All started no cell (JupyterLab's dialogs: {dialogs})")
+
+
+def accept_dialogs(page) -> list[str]:
+    """The texts of the dialogs JupyterLab shows, each accepted (its default button)."""
+    texts = []
+    while page.locator(".jp-Dialog").count():
+        texts.append(" ".join(page.locator(".jp-Dialog").first.inner_text().split()))
+        page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").first.click()
+        page.wait_for_timeout(500)
+    return texts
 
 
 def test_a_learner_generates_a_token_pushes_and_makes_the_repository_private(lab, jupyterlab):
