@@ -30,6 +30,7 @@ a kernel that forges ``ID.exit`` only ends its own run early.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import json
 import os
@@ -49,11 +50,52 @@ NO_HOST = 3
 _TICK = 0.05
 
 
-def _write(path: Path, data: str) -> None:
-    """Write whole or not at all: the other side never reads half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(data)
-    os.replace(partial, path)
+class _Folder:
+    """The requests folder, opened once. Every name is taken in *that* folder and never through
+    a link: the kernel shares the folder, so it could swap it for a link or plant one under a
+    name the grader's side writes (to reach the course folder, which only that side has)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+
+    def write(self, name: str, data: str) -> None:
+        """Write whole or not at all: the other side never reads half a file."""
+        partial = f".{name}.{secrets.token_hex(4)}.partial"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(partial, flags, 0o600, dir_fd=self.fd), "w") as handle:
+            handle.write(data)
+        os.replace(partial, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+
+    def exists(self, name: str) -> bool:
+        try:
+            os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+            return True
+        except FileNotFoundError:
+            return False
+
+    def read(self, name: str) -> str:
+        """At most a line of a regular file ('' for anything else)."""
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=self.fd)
+        except OSError:
+            return ""
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read(64).decode("ascii", "replace")
+
+    def read_all(self, name: str, limit: int = 1 << 20) -> str:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=self.fd)
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read(limit).decode()
+
+    def unlink(self, *names: str) -> None:
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name, dir_fd=self.fd)
+
+    def lock(self, name: str, create: bool) -> int:
+        flags = (os.O_CREAT | os.O_EXCL | os.O_WRONLY) if create else os.O_RDONLY
+        return os.open(name, flags | os.O_NOFOLLOW, 0o600, dir_fd=self.fd)
 
 
 def relay(
@@ -62,22 +104,20 @@ def relay(
     """The grader container's side of one kernel: hand ``argv`` to the kernel host in
     ``folder`` and stand in for the kernel until it ends (its return code); :data:`NO_HOST` if
     no kernel host starts it within ``wait`` seconds."""
-    requests = folder / REQUESTS
+    requests = _Folder(folder / REQUESTS)
     ident = secrets.token_hex(6)
-    lock = os.open(requests / f"{ident}.lock", os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+    lock = requests.lock(f"{ident}.lock", create=True)
     fcntl.flock(lock, fcntl.LOCK_EX)  # held until this process ends, however it ends
     caught: list[int] = []
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, lambda number, _frame: caught.append(number))
-    _write(requests / f"{ident}.json", json.dumps({"argv": argv, "env": env, "cwd": cwd}))
-    started, deadline = requests / f"{ident}.started", time.monotonic() + wait
-    exit_file = requests / f"{ident}.exit"
-    while not exit_file.exists():
+    requests.write(f"{ident}.json", json.dumps({"argv": argv, "env": env, "cwd": cwd}))
+    deadline = time.monotonic() + wait
+    while not requests.exists(f"{ident}.exit"):
         while caught:
-            _write(requests / f"{ident}.signal", str(caught.pop(0)))
-        if not started.exists() and time.monotonic() > deadline:
-            for name in ("json", "lock"):  # withdrawn
-                (requests / f"{ident}.{name}").unlink(missing_ok=True)
+            requests.write(f"{ident}.signal", str(caught.pop(0)))
+        if not requests.exists(f"{ident}.started") and time.monotonic() > deadline:
+            requests.unlink(f"{ident}.json", f"{ident}.lock")  # withdrawn
             print(
                 f"No kernel host started the kernel within {wait:g} s: nothing runs "
                 f"`python -m grader.grading.handoff serve {folder}` beside this grading "
@@ -87,11 +127,10 @@ def relay(
             return NO_HOST
         time.sleep(_TICK)
     try:
-        code = int(exit_file.read_text().strip() or 1)
+        code = int(requests.read(f"{ident}.exit").strip() or 1)
     except ValueError:
         code = 1
-    for name in ("json", "started", "exit", "signal", "lock"):
-        (requests / f"{ident}.{name}").unlink(missing_ok=True)
+    requests.unlink(*(f"{ident}.{name}" for name in ("json", "started", "exit", "signal", "lock")))
     return code
 
 
@@ -105,15 +144,15 @@ class _Kernel:
 def serve(folder: Path, *, once: bool = False) -> None:
     """The kernel host: start each kernel the grading run hands over in ``folder``, relay its
     signals and its end; with ``once``, return after the first kernel ends (tests)."""
-    requests = folder / REQUESTS
-    requests.mkdir(parents=True, exist_ok=True)
+    (folder / REQUESTS).mkdir(parents=True, exist_ok=True)
+    requests = _Folder(folder / REQUESTS)
     running: dict[str, _Kernel] = {}
     served = 0
     while not (once and served and not running):
-        for request in sorted(requests.glob("*.json")):
+        for request in sorted(requests.path.glob("*.json")):
             ident = request.stem
-            if ident not in running and not (requests / f"{ident}.started").exists():
-                running[ident] = _start(requests, ident, request)
+            if ident not in running and not requests.exists(f"{ident}.started"):
+                running[ident] = _start(requests, ident)
                 served += 1
         for kernel in list(running.values()):
             if _tend(requests, kernel):
@@ -121,58 +160,55 @@ def serve(folder: Path, *, once: bool = False) -> None:
         time.sleep(_TICK)
 
 
-def _start(requests: Path, ident: str, request: Path) -> _Kernel:
-    lock = os.open(requests / f"{ident}.lock", os.O_RDONLY | os.O_NOFOLLOW)
+def _start(requests: _Folder, ident: str) -> _Kernel:
     try:
-        spec = json.loads(request.read_text())
+        lock = requests.lock(f"{ident}.lock", create=False)
+    except OSError:  # withdrawn, or not a relay's: seen as a relay gone
+        lock = os.open(os.devnull, os.O_RDONLY)
+    try:
+        spec = json.loads(requests.read_all(f"{ident}.json"))
         process = subprocess.Popen(
             [str(a) for a in spec["argv"]],
             env={str(k): str(v) for k, v in spec["env"].items()},
             cwd=spec["cwd"],
             start_new_session=True,  # the kernel and its children: one group to signal
         )
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         print(f"handoff: request {ident} not started: {error}", file=sys.stderr)
         process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
-    _write(requests / f"{ident}.started", str(process.pid))
+    requests.write(f"{ident}.started", str(process.pid))
     return _Kernel(ident, process, lock)
 
 
-def _tend(requests: Path, kernel: _Kernel) -> bool:
+def _tend(requests: _Folder, kernel: _Kernel) -> bool:
     """Relay what happened to one kernel; True once it is over (and cleaned up)."""
-    signalled = requests / f"{kernel.ident}.signal"
-    if signalled.exists():
-        try:
-            number = int(signalled.read_text())
-            signalled.unlink()
+    said = requests.read(f"{kernel.ident}.signal")
+    if said:
+        requests.unlink(f"{kernel.ident}.signal")
+        with contextlib.suppress(OSError, ValueError):
+            number = int(said)
             if number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 os.killpg(kernel.process.pid, number)
-        except (OSError, ValueError):
-            pass
     try:  # the relay holds this lock while it lives: free means it is gone
         fcntl.flock(kernel.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         relay_gone = True
     except OSError:
         relay_gone = False
     if relay_gone and kernel.process.poll() is None:
-        try:
+        with contextlib.suppress(OSError):
             os.killpg(kernel.process.pid, signal.SIGKILL)
-        except OSError:
-            pass
     code = kernel.process.poll()
     if code is None and relay_gone:
         code = kernel.process.wait()
     if code is None:
         return False
-    try:  # the kernel's children (a `sleep` it left behind) end with it
+    with contextlib.suppress(OSError):  # the kernel's children (a `sleep` it left) end with it
         os.killpg(kernel.process.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    _write(requests / f"{kernel.ident}.exit", str(code))
+    requests.write(f"{kernel.ident}.exit", str(code))
     os.close(kernel.lock)
     if relay_gone:
-        for name in ("json", "started", "lock", "exit", "signal"):
-            (requests / f"{kernel.ident}.{name}").unlink(missing_ok=True)
+        names = ("json", "started", "lock", "exit", "signal")
+        requests.unlink(*(f"{kernel.ident}.{name}" for name in names))
     return True
 
 

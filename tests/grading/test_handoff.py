@@ -122,3 +122,32 @@ def test_a_kernel_the_host_cannot_start_is_a_failed_kernel_not_a_hang(shared, tm
     # A working folder that does not exist in the kernel host's container.
     running = relay(shared, "pass", cwd=tmp_path / "nowhere")
     assert running.wait(timeout=30) == 1
+
+
+@pytest.mark.parametrize("swap", [False, True], ids=["links", "links-and-a-swapped-folder"])
+def test_links_the_kernel_plants_in_the_shared_folder_redirect_nothing(shared, tmp_path, swap):
+    """The kernel shares the folder with the grader's side, which alone has the course folder:
+    a link planted under a name the relay writes (and the requests folder swapped for a link
+    to the course folder) must not make the relay write through it."""
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "gradebook.db").write_text("GRADES")
+    ready = tmp_path / "ready"
+    requests = shared / handoff.REQUESTS
+    code = (
+        "import os, time\n"
+        f"req, course, swap = {str(requests)!r}, {str(course)!r}, {swap}\n"
+        "ident = next(f for f in os.listdir(req) if f.endswith('.lock'))[:-5]\n"
+        "for name in (f'.{ident}.signal.partial', f'{ident}.signal'):\n"
+        "    os.symlink(os.path.join(course, 'gradebook.db'), os.path.join(req, name))\n"
+        "if swap:\n"
+        "    os.rename(req, req + '.old')\n"
+        "    os.symlink(course, req)\n"
+        f"open({str(ready)!r}, 'w').close()\n"
+        "time.sleep(60)\n"
+    )
+    running = relay(shared, code)
+    wait_for(ready)
+    os.killpg(running.pid, signal.SIGINT)  # the relay writes ID.signal: the kernel ends
+    running.wait(timeout=30)
+    assert (course / "gradebook.db").read_text() == "GRADES"
