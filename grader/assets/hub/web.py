@@ -173,6 +173,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("X-Frame-Options", "SAMEORIGIN")
         for key, value in (headers or {}).items():
             self.send_header(key, value)
+        if self.close_connection:  # said, so a client never sends its next request on it
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
