@@ -22,14 +22,25 @@ lab: images
 # cannot change (the benchmark's harness, the hub's pages through a proxy, a Run All that does no
 # step).
 #
-# Two streams run at once, as one stream alone leaves about half of the cores idle, waiting on
-# engines: (1) the tests that run on engines of their own (class_grading, classroom_server; the
+# With STREAMS=2, two streams run at once, as one stream alone leaves about half of the cores
+# idle, waiting on engines: (1) the tests that run on engines of their own (class_grading, classroom_server; the
 # default engine only supplies images), then the pass on TEST_ENGINES, with a state root
 # (COURSE_STATE_ROOT) and a pytest folder of their own; (2) every other test on the default
-# engine. Stream 1's output follows stream 2's; `make test` fails if either does.
+# engine. Stream 1's output follows stream 2's; `make test` fails if either does. It takes about
+# 26 minutes instead of 39, but three runs each met a different test that fails only under that
+# load (each fixed): it stays opt-in until runs of it are green in a row.
 TEST_ENGINES ?=
+STREAMS ?= 1
 OWN_ENGINES := class_grading or classroom_server
 test: images
+ifeq ($(STREAMS),1)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@for host in $(TEST_ENGINES); do \
+		echo "== the engine-facing tests again, on $$host"; \
+		DOCKER_HOST=$$host $(BIN)/grader images && \
+		DOCKER_HOST=$$host $(BIN)/python -m pytest -m "docker and not ($(OWN_ENGINES)) and not one_engine" $(PYTEST_ARGS) || exit 1; \
+	done
+else
 	@own=$$(mktemp -d /var/tmp/test-own-XXXXXX) && chmod 755 $$own || exit 1; \
 	( export COURSE_STATE_ROOT=$$own/state && \
 	  $(BIN)/python -m pytest -m "$(OWN_ENGINES)" -p no:cacheprovider --basetemp=$$own/tmp $(PYTEST_ARGS) && \
@@ -44,6 +55,7 @@ test: images
 	cat $$own.log; rm -rf $$own $$own.log; \
 	echo "== make test: others exited $$rest, own engines and other engines exited $$own_status"; \
 	[ $$rest -eq 0 ] && [ $$own_status -eq 0 ]
+endif
 
 # The inner loop: every test that needs no Docker engine, no root and no browser (the hub's server
 # in-process, names, results, recorded diagnoses, rosters, settings, the architecture's contracts),
