@@ -177,20 +177,28 @@ for path in [package / "checks" / "zz_planted.py", package / "checks" / "push.py
         print("refused", path, error)
 """
 
-SNOOP = """
-import os
-for path in ["/etc/shadow", "/root/.cache", "/root/.docker", "{root}", "{root}/gradebook.db",
-             "{root}/solutions/lab1-publish/lab1-publish.ipynb", "{root}/submitted",
-             "/var/lib/publishing-course/sandboxes", "/var/lib/docker"]:
-    try:
-        if os.path.isdir(path):
-            found = os.listdir(path)
-            print(("BREACH listed" if found else "empty"), path, found)
-        else:
-            print("BREACH read", path, open(path, "rb").read(300))
-    except OSError as error:
-        print("refused", path, error)
-"""
+
+def snooper(paths: list[str]) -> str:
+    """A submission's code that lists or reads each of ``paths``: ``BREACH …`` for what it
+    got, ``empty`` for an empty folder, ``refused …`` for what it could not."""
+    return (
+        f"\nimport os\nfor path in {paths!r}:\n"
+        "    try:\n"
+        "        if os.path.isdir(path):\n"
+        "            found = os.listdir(path)\n"
+        '            print(("BREACH listed" if found else "empty"), path, found)\n'
+        "        else:\n"
+        '            print("BREACH read", path, open(path, "rb").read(300))\n'
+        "    except OSError as error:\n"
+        '        print("refused", path, error)\n'
+    )
+
+
+SNOOP = snooper(
+    ["/etc/shadow", "/root/.cache", "/root/.docker", "{root}", "{root}/gradebook.db",
+     "{root}/solutions/lab1-publish/lab1-publish.ipynb", "{root}/submitted",
+     "/var/lib/publishing-course/sandboxes", "/var/lib/docker"]
+)  # fmt: skip
 
 HOST_MOUNT = """
 !docker run --rm -v /:/host {lab.images.base} sh -c 'cat /host/etc/shadow && echo BREACH shadow; ls /host/root && echo BREACH root'

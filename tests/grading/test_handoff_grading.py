@@ -23,28 +23,13 @@ import pytest
 
 from grader.grading import handoff
 from grader.infra import places
-from tests.grading.answers import GRADEBOOK, USER
+from tests.grading.answers import GRADEBOOK, USER, snooper
 from tests.grading.course import fill, notebook, stage, submit
 
 PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 """nbgrader's gradebook runs `alembic` from PATH: this environment's."""
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.one_engine]
-
-READER = """
-import os
-for path in ["{root}/gradebook.db", "{root}/solutions/lab1-publish/lab1-publish.ipynb",
-             "{root}/source/lab1-publish/lab1-publish.ipynb", "{root}/submitted",
-             "{root}/nbgrader_config.py", "{cache}"]:
-    try:
-        if os.path.isdir(path):
-            found = os.listdir(path)
-            print(("BREACH listed" if found else "empty"), path, found)
-        else:
-            print("BREACH read", path, open(path, "rb").read(100))
-    except OSError as error:
-        print("refused", path, error)
-"""
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +39,15 @@ def graded(tmp_path_factory):
     submit(root, "solution", "lab1-publish", notebook(root, "lab1-publish", "source"))
     cache = places.cache_root()
     cache.mkdir(parents=True, exist_ok=True)
-    hostile = READER.format(root=root, cache=cache) + GRADEBOOK.replace("{root}", str(root))
+    course = [
+        "gradebook.db",
+        "solutions/lab1-publish/lab1-publish.ipynb",
+        "source/lab1-publish/lab1-publish.ipynb",
+        "submitted",
+        "nbgrader_config.py",
+    ]
+    reader = snooper([*(str(root / path) for path in course), str(cache)])
+    hostile = reader + GRADEBOOK.replace("{root}", str(root))
     answers = {"username": USER, "answer-login": hostile}
     submit(root, "hostile", "lab1-publish", fill(notebook(root, "lab1-publish"), answers))
     folder = tmp / "handoff"
