@@ -216,18 +216,23 @@ class VerifiedExecute(Execute):
             kernel_name=self.kernel_name or "python3",
             config=self.config,
             sandbox=sandbox,
-            kernel_env={
-                GRADING_ENV: str(self._handle),
-                "DOCKER_CONFIG": str(self._lab.config.directory),
-                "LANG": "C.UTF-8",
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "PATH": f"{Path(sys.executable).parent}:{rootless.PATH}",
-            },
+            kernel_env=self._kernel_env(),
             hide=_course_folders(self.resources),
             show=sorted({sys.prefix, sys.base_prefix, str(Path(__file__).resolve().parents[1])}),
         )
         self.km.connection_file = str(sandbox.root / "kernel.json")
         return self.km
+
+    def _kernel_env(self) -> dict[str, str]:
+        """All a kernel run elsewhere (a sandbox, a kernel host) gets of an environment: the
+        lab to attach to and the student's Docker configuration, never the grader's own."""
+        return {
+            GRADING_ENV: str(self._handle),
+            "DOCKER_CONFIG": str(self._lab.config.directory),
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PATH": f"{Path(sys.executable).parent}:{rootless.PATH}",
+        }
 
     def _handoff_kernel_manager(self, run: Path) -> HandoffKernelManager:
         host = settings().docker_host
@@ -240,12 +245,8 @@ class VerifiedExecute(Execute):
             folder=str(run.parent),
             kernel_cwd=str(run / "work"),
             kernel_env={
-                GRADING_ENV: str(self._handle),
-                "DOCKER_CONFIG": str(self._lab.config.directory),
+                **self._kernel_env(),
                 "HOME": str(run / "home"),
-                "LANG": "C.UTF-8",
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "PATH": f"{Path(sys.executable).parent}:{rootless.PATH}",
                 **({"DOCKER_HOST": host} if host else {}),
             },
         )

@@ -77,11 +77,9 @@ class _Folder:
     def read(self, name: str) -> str:
         """At most a line of a regular file ('' for anything else)."""
         try:
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=self.fd)
-        except OSError:
+            return self.read_all(name, 64)
+        except (OSError, UnicodeDecodeError):
             return ""
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read(64).decode("ascii", "replace")
 
     def read_all(self, name: str, limit: int = 1 << 20) -> str:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=self.fd)
