@@ -22,15 +22,15 @@ lab: images
 # cannot change (the benchmark's harness, the hub's pages through a proxy, a Run All that does no
 # step).
 #
-# With STREAMS=2, two streams run at once, as one stream alone leaves about half of the cores
-# idle, waiting on engines: (1) the tests that run on engines of their own (class_grading, classroom_server; the
-# default engine only supplies images), then the pass on TEST_ENGINES, with a state root
-# (COURSE_STATE_ROOT) and a pytest folder of their own; (2) every other test on the default
-# engine. Stream 1's output follows stream 2's; `make test` fails if either does. It takes about
-# 26 minutes instead of 39, but three runs each met a different test that fails only under that
-# load (each fixed): it stays opt-in until runs of it are green in a row.
+# Two streams run at once (STREAMS=2, the default), as one stream alone leaves about half of the
+# cores idle, waiting on engines: (1) the tests that run on engines of their own (class_grading,
+# classroom_server; the default engine only supplies images), then the pass on TEST_ENGINES, with
+# a state root (COURSE_STATE_ROOT), a pytest folder and a preferred app port (COURSE_APP_PORT) of
+# their own; (2) every other test on the default engine. Stream 1's output follows stream 2's;
+# `make test` fails if either does. STREAMS=1 runs everything in one stream, one pass after the
+# other (about 39 minutes from a fresh clone instead of 26).
 TEST_ENGINES ?=
-STREAMS ?= 1
+STREAMS ?= 2
 OWN_ENGINES := class_grading or classroom_server
 test: images
 ifeq ($(STREAMS),1)
@@ -42,7 +42,7 @@ ifeq ($(STREAMS),1)
 	done
 else
 	@own=$$(mktemp -d /var/tmp/test-own-XXXXXX) && chmod 755 $$own || exit 1; \
-	( export COURSE_STATE_ROOT=$$own/state && \
+	( export COURSE_STATE_ROOT=$$own/state COURSE_APP_PORT=5055 && \
 	  $(BIN)/python -m pytest -m "$(OWN_ENGINES)" -p no:cacheprovider --basetemp=$$own/tmp $(PYTEST_ARGS) && \
 	  for host in $(TEST_ENGINES); do \
 		echo "== the engine-facing tests again, on $$host"; \

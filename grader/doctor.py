@@ -12,6 +12,7 @@ from .infra import images, net
 from .infra.engine import BUILDKIT, Engine, EngineInfo
 from .infra.owners import reap_dead_labs
 from .isolation import sandbox
+from .settings import settings
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def engine_findings(info: EngineInfo) -> list[Finding]:
     port = net.app_port()
     ports = Finding(
         "port 5000",
-        port == net.APP_PORT,
+        port in (net.APP_PORT, settings().app_port),
         "free: the run step publishes the app on it"
         if port == net.APP_PORT
         else net.app_port_note(port),

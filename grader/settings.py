@@ -42,6 +42,10 @@ class Settings:
     """``DOCKER_HOST``: the engine the docker CLI and the SDK talk to ('' for the default)."""
     legacy_builder: bool
     """``DOCKER_BUILDKIT=0`` (or ``false``): the docker CLI builds with the legacy builder."""
+    app_port: int
+    """``COURSE_APP_PORT``: the host port the lessons publish the app on when it is free (5000,
+    the lesson's ``-p 5000:5000``; another lets two runs of the course on one machine, e.g. two
+    test streams, each keep their own)."""
     kernel_handoff: str
     """``GRADER_KERNEL_HANDOFF``: a folder shared with a kernel host in another container (the
     grading Job's, ``grader/grading/handoff.py``): a graded kernel runs there ('' for none)."""
@@ -63,8 +67,18 @@ class Settings:
             or env.get("COURSE_JUPYTER_BASE_URL", ""),
             docker_host=env.get("DOCKER_HOST", ""),
             legacy_builder=env.get("DOCKER_BUILDKIT", "").strip().lower() in ("0", "false"),
+            app_port=_port(env.get("COURSE_APP_PORT", "")),
             kernel_handoff=env.get("GRADER_KERNEL_HANDOFF", ""),
         )
+
+
+def _port(value: str, default: int = 5000) -> int:
+    """A TCP port from a variable's text; the default when it is empty or not a port."""
+    try:
+        port = int(value)
+    except ValueError:
+        return default
+    return port if 0 < port < 65536 else default
 
 
 def settings() -> Settings:

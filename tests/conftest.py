@@ -151,7 +151,9 @@ def pull_fresh(lab, tag: str = "v1"):
 @contextlib.contextmanager
 def port_5000_taken():
     """Port 5000 held, as AirPlay Receiver holds it on macOS (if something else holds it
-    already, that is the same situation)."""
+    already, that is the same situation). The course prefers 5000 meanwhile, whatever
+    COURSE_APP_PORT says (a test stream may set it)."""
+    preferred = os.environ.pop("COURSE_APP_PORT", None)
     with socket.socket() as taken:
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -159,4 +161,8 @@ def port_5000_taken():
             taken.listen()
         except OSError:
             pass
-        yield
+        try:
+            yield
+        finally:
+            if preferred is not None:
+                os.environ["COURSE_APP_PORT"] = preferred

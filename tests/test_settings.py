@@ -19,6 +19,7 @@ def test_an_empty_environment_gives_the_documented_defaults():
     assert got.rootless_script.endswith("dockerd-rootless.sh")
     assert (got.username, got.jupyter_base, got.docker_host) == ("", "", "")
     assert got.legacy_builder is False
+    assert got.app_port == 5000
 
 
 def test_each_variable_sets_its_field():
@@ -35,6 +36,7 @@ def test_each_variable_sets_its_field():
             "COURSE_JUPYTER_BASE_URL": "/user/ann/",
             "DOCKER_HOST": "unix:///run/user/1000/docker.sock",
             "DOCKER_BUILDKIT": "0",
+            "COURSE_APP_PORT": "5055",
         }
     )
     assert got.state_root == Path("/srv/course")
@@ -45,6 +47,7 @@ def test_each_variable_sets_its_field():
     assert (got.username, got.jupyter_base) == ("ann", "/user/ann/")
     assert got.docker_host == "unix:///run/user/1000/docker.sock"
     assert got.legacy_builder is True
+    assert got.app_port == 5055
 
 
 def test_jupyterhubs_prefix_wins_over_the_courses_own_base_url():
@@ -67,6 +70,11 @@ def test_an_empty_variable_means_its_default_not_an_empty_name():
     got = Settings.from_environ({"COURSE_REGISTRY_IMAGE": "", "COURSE_STATE_ROOT": ""})
     assert got.registry_image == "registry:2"
     assert got.state_root == Path(DEFAULT_STATE_ROOT)
+
+
+def test_an_app_port_that_is_no_port_means_5000():
+    for value in ("", "abc", "0", "70000", "-1", "5000.5"):
+        assert Settings.from_environ({"COURSE_APP_PORT": value}).app_port == 5000, value
 
 
 def test_a_change_to_the_environment_is_seen_at_the_next_call_not_frozen_at_import(monkeypatch):

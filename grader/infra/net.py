@@ -7,6 +7,7 @@ import socket
 
 import requests
 
+from ..settings import settings
 from .wait import wait_until
 
 
@@ -70,13 +71,15 @@ APP_PORT = 5000
 
 
 def app_port() -> int:
-    """5000 (the lesson's ``-p 5000:5000``) when it is free on this machine, else a free port
-    (on macOS, AirPlay Receiver often holds 5000)."""
+    """The host port the run step publishes the app on: 5000 (the lesson's ``-p 5000:5000``,
+    or ``COURSE_APP_PORT``) when it is free on this machine, else a free port (on macOS,
+    AirPlay Receiver often holds 5000)."""
+    preferred = settings().app_port
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("0.0.0.0", APP_PORT))
-            return APP_PORT
+            probe.bind(("0.0.0.0", preferred))
+            return preferred
         except OSError:
             pass
     with socket.socket() as probe:
@@ -88,8 +91,14 @@ def app_port_note(port: int) -> str:
     """What to tell a learner whose app goes on another host port than 5000 ("" for 5000)."""
     if port == APP_PORT:
         return ""
+    preferred = settings().app_port
+    if port == preferred:
+        return (
+            f"This course is set (COURSE_APP_PORT={port}) to publish the app on port {port}: "
+            f"-p {port}:{APP_PORT} (host port {port}, container port {APP_PORT})."
+        )
     return (
-        f"Port {APP_PORT} is taken on this machine (on macOS, the AirPlay Receiver listens "
+        f"Port {preferred} is taken on this machine (on macOS, the AirPlay Receiver listens "
         f"there; or an app you started earlier), so this step publishes the app on port {port} "
         f"instead: -p {port}:{APP_PORT} (host port {port}, container port {APP_PORT})."
     )
