@@ -3,7 +3,7 @@ unprivileged user inside cgroups of its own, a root-only handle on the engine's 
 namespace, and the end of everything those cgroups and that user run.
 
 - :class:`Limits`, :func:`make_cgroups`, :func:`cgroup_paths`: the course's cgroup
-  (``publishing-course/NAME``) for memory and processes, on cgroup v2 or v1.
+  (``publishing-course/NAME``) for memory, processes and CPU, on cgroup v2 or v1.
 - :func:`start_engine`: Debian's ``dockerd-rootless.sh`` as the user, its published ports kept in
   its own network namespace (no port driver), waited for until it answers.
 - :func:`hold_netns`: a bind mount of the engine's network namespace only root holds (as
@@ -44,22 +44,34 @@ class Limits:
     memory_mb: int = 3072
     processes: int = 1024
     disk_mb: int = 4096
+    cpus: float = 0
+    """Cores' worth of CPU time (1.5: one and a half cores); 0 for no limit."""
 
 
 # --- cgroups -------------------------------------------------------------------------------------
 
 
+CPU_PERIOD_US = 100_000
+"""The period of the CPU limit: ``cpus`` cores' worth of each 100 ms."""
+
+
 def cgroup_settings(limits: Limits) -> dict[Path, dict[str, int | str]]:
-    """``{controller folder: {file: value}}`` for cgroup v2 or v1, whichever the host has."""
+    """``{controller folder: {file: value}}`` for cgroup v2 or v1, whichever the host has. The
+    CPU controller's group is there with or without a limit (no quota), so the same cgroups
+    hold a seat whatever its limits."""
     base = Path("/sys/fs/cgroup")
     memory = limits.memory_mb * 1024 * 1024
+    quota = round(limits.cpus * CPU_PERIOD_US) if limits.cpus > 0 else None
     if (base / "cgroup.controllers").exists():  # v2
-        return {base: {"memory.max": memory, "pids.max": limits.processes}}
-    found = {}
+        cpu_max = f"{quota or 'max'} {CPU_PERIOD_US}"
+        return {base: {"memory.max": memory, "pids.max": limits.processes, "cpu.max": cpu_max}}
+    found: dict[Path, dict[str, int | str]] = {}
     if (base / "memory").is_dir():
         found[base / "memory"] = {"memory.limit_in_bytes": memory}
     if (base / "pids").is_dir():
         found[base / "pids"] = {"pids.max": limits.processes}
+    if (base / "cpu").is_dir():
+        found[base / "cpu"] = {"cpu.cfs_period_us": CPU_PERIOD_US, "cpu.cfs_quota_us": quota or -1}
     return found
 
 
@@ -71,13 +83,13 @@ def cgroup_paths(name: str) -> list[Path]:
 def make_cgroups(name: str, limits: Limits) -> None:
     """The cgroups ``CGROUP_NAME/name`` that will hold a sandbox's or a seat's processes, with
     ``limits``. On cgroup v2 a new group hands no controller down, so the course's own group
-    enables memory and pids for its children first: without it a machine's first grading would
+    enables memory, pids and cpu for its children first: without it a machine's first grading would
     run with no limit at all (each write is allowed to fail: the limits are best effort)."""
     for folder, values in cgroup_settings(limits).items():
         parent = folder / CGROUP_NAME
         parent.mkdir(exist_ok=True)
         if (folder / "cgroup.controllers").exists():
-            for controller in ("+memory", "+pids"):
+            for controller in ("+memory", "+pids", "+cpu"):
                 with contextlib.suppress(OSError):
                     (parent / "cgroup.subtree_control").write_text(controller)
         (parent / name).mkdir(exist_ok=True)

@@ -47,15 +47,22 @@ def test_kill_all_never_kills_the_caller():
 
 
 def test_cgroup_settings_name_the_limits_for_the_hosts_cgroup_version():
-    limits = rootless.Limits(memory_mb=512, processes=64)
+    limits = rootless.Limits(memory_mb=512, processes=64, cpus=1.5)
     found = rootless.cgroup_settings(limits)
+    unlimited = rootless.cgroup_settings(rootless.Limits())
     if Path("/sys/fs/cgroup/cgroup.controllers").exists():
-        assert found == {Path("/sys/fs/cgroup"): {"memory.max": 512 << 20, "pids.max": 64}}
+        want = {"memory.max": 512 << 20, "pids.max": 64, "cpu.max": "150000 100000"}
+        assert found == {Path("/sys/fs/cgroup"): want}
+        assert unlimited[Path("/sys/fs/cgroup")]["cpu.max"] == "max 100000"
     else:
         assert found.get(Path("/sys/fs/cgroup/memory"), {}).get("memory.limit_in_bytes") in (
             512 << 20,
             None,
         )
+        if Path("/sys/fs/cgroup/cpu").is_dir():
+            cpu = Path("/sys/fs/cgroup/cpu")
+            assert found[cpu] == {"cpu.cfs_period_us": 100_000, "cpu.cfs_quota_us": 150_000}
+            assert unlimited[cpu]["cpu.cfs_quota_us"] == -1
         assert all(str(folder).startswith("/sys/fs/cgroup/") for folder in found)
     paths = rootless.cgroup_paths("seat-ann")
     assert [p.relative_to(folder) for p, folder in zip(paths, found, strict=True)] == [
