@@ -15,15 +15,21 @@ from tornado.websocket import websocket_connect
 
 
 class Person:
-    def __init__(self, base: str, username: str, password: str) -> None:
+    """``verify``: as requests has it (a CA bundle's path, e.g. a classroom's own authority,
+    or False to accept any certificate)."""
+
+    def __init__(self, base: str, username: str, password: str, verify: bool | str = True) -> None:
         self.base = base
         self.username = username
+        self.verify = verify
         self.session = requests.Session()
-        self.session.get(f"{base}/hub/login")
+        # Given with each request: requests lets REQUESTS_CA_BUNDLE win over a session's own.
+        self.session.get(f"{base}/hub/login", verify=verify)
         self.signed_in = self.session.post(
             f"{base}/hub/login?next=",
             data={"username": username, "password": password, "_xsrf": self._xsrf()},
             allow_redirects=False,
+            verify=verify,
         )
         self._token = ""
 
@@ -40,6 +46,7 @@ class Person:
                 f"{self.base}/hub/api/users/{self.username}/tokens",
                 json={"note": "test", "expires_in": 3600},
                 headers={"X-XSRFToken": self._xsrf()},
+                verify=self.verify,
             )
             made.raise_for_status()
             self._token = made.json()["token"]
@@ -47,7 +54,7 @@ class Person:
 
     def get(self, path: str, **kw) -> requests.Response:
         headers = {"Authorization": f"token {self.token}"}
-        return requests.get(self.base + path, headers=headers, timeout=30, **kw)
+        return requests.get(self.base + path, headers=headers, timeout=30, verify=self.verify, **kw)
 
     def wait_for_server(self, timeout: float = 240) -> float:
         """Start this person's server (if it is not) and wait until it answers; the seconds.
@@ -62,6 +69,7 @@ class Person:
                 self.session.post(
                     f"{self.base}/hub/api/users/{self.username}/server",
                     headers={"Authorization": f"token {self.token}"},
+                    verify=self.verify,
                 )
             time.sleep(0.25)
         raise AssertionError(f"{self.username}'s server did not answer in {timeout} s")
@@ -71,27 +79,39 @@ class Person:
         self.session.delete(
             f"{self.base}/hub/api/users/{self.username}/server",
             headers={"Authorization": f"token {self.token}"},
+            verify=self.verify,
         )
 
     def run(self, code: str, timeout: float = 180) -> str:
         """Run ``code`` in a new kernel of this person's server; everything it printed."""
-        return run_code(f"{self.base}/user/{self.username}", self.token, code, timeout)
+        server = f"{self.base}/user/{self.username}"
+        return run_code(server, self.token, code, timeout, verify=self.verify)
 
 
-def run_code(server: str, token: str, code: str, timeout: float = 180) -> str:
+def run_code(
+    server: str, token: str, code: str, timeout: float = 180, verify: bool | str = True
+) -> str:
     """Run ``code`` in a new kernel of the Jupyter server at ``server`` (its base URL) and
     return everything it printed; the kernel is shut down after."""
-    return asyncio.run(_run(server, token, code, timeout))
+    return asyncio.run(_run(server, token, code, timeout, verify))
 
 
-async def _run(server: str, token: str, code: str, timeout: float) -> str:
+async def _run(server: str, token: str, code: str, timeout: float, verify: bool | str) -> str:
     headers = {"Authorization": f"token {token}"}
     api = f"{server}/api/kernels"
-    kernel = requests.post(api, headers=headers, json={"name": "python3"}, timeout=60)
+    kernel = requests.post(
+        api, headers=headers, json={"name": "python3"}, timeout=60, verify=verify
+    )
     kernel.raise_for_status()
     kernel_id = kernel.json()["id"]
+    channels = f"ws{server[4:]}/api/kernels/{kernel_id}/channels"  # http(s) -> ws(s)
     socket = await websocket_connect(
-        HTTPRequest(f"ws{server[4:]}/api/kernels/{kernel_id}/channels", headers=headers)
+        HTTPRequest(
+            channels,
+            headers=headers,
+            validate_cert=bool(verify),
+            ca_certs=verify if isinstance(verify, str) else None,
+        )  # fmt: skip
     )
     msg_id = uuid.uuid4().hex
     socket.write_message(json.dumps({
@@ -117,5 +137,5 @@ async def _run(server: str, token: str, code: str, timeout: float) -> str:
                 break
     finally:
         socket.close()
-        requests.delete(f"{api}/{kernel_id}", headers=headers, timeout=30)
+        requests.delete(f"{api}/{kernel_id}", headers=headers, timeout=30, verify=verify)
     return "".join(printed)

@@ -1,0 +1,156 @@
+"""``grader classroom start --listen``: a student on another machine (here: another network
+namespace, joined to this one by a veth pair, as a classroom's LAN is) reaches the classroom over
+HTTPS with the certificate the course made, signs in, starts their server and runs code through
+the kernel's websocket (wss); plain HTTP to that address gets no page."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from grader import cli
+from grader.infra import places
+from grader.infra.net import free_port
+from grader.isolation import sandbox
+from grader.isolation.seats import Seat
+from grader.server import control, listen
+from tests.server.conftest import own_classroom
+
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.classroom_server,
+    pytest.mark.skipif(not sandbox.support()[0], reason=f"no seats here: {sandbox.support()[1]}"),
+]
+
+STUDENT, PASSWORD = "lsnalice", "alice over tls"
+SPIN = """
+import resource, subprocess, sys, time
+busy = "import time\\nend = time.time() + 2\\nwhile time.time() < end: pass"
+started = time.monotonic()
+for spinning in [subprocess.Popen([sys.executable, "-c", busy]) for _ in range(2)]:
+    spinning.wait()
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(round((used.ru_utime + used.ru_stime) / (time.monotonic() - started), 2))
+"""
+
+
+class Network:
+    """A network namespace joined to this one by a veth pair: this side ``HOST``, the other
+    ``PEER`` (a /30 of 10.251.0.0/16 of its own)."""
+
+    def __init__(self) -> None:
+        tag = f"{random.randrange(16**6):06x}"
+        self.name, self.outer, self.inner = f"glsn-{tag}", f"glh{tag}", f"gln{tag}"
+        block = random.randrange(1, 16383) * 4
+        self.host = f"10.251.{block // 256}.{block % 256 + 1}"
+        self.peer = f"10.251.{block // 256}.{block % 256 + 2}"
+
+    def __enter__(self) -> Network:
+        for command in (
+            f"ip netns add {self.name}",
+            f"ip link add {self.outer} type veth peer name {self.inner}",
+            f"ip link set {self.inner} netns {self.name}",
+            f"ip addr add {self.host}/30 dev {self.outer}",
+            f"ip link set {self.outer} up",
+            f"ip -n {self.name} addr add {self.peer}/30 dev {self.inner}",
+            f"ip -n {self.name} link set {self.inner} up",
+            f"ip -n {self.name} link set lo up",
+        ):
+            subprocess.run(command.split(), check=True, capture_output=True)
+        return self
+
+    def __exit__(self, *_) -> None:
+        subprocess.run(["ip", "link", "del", self.outer], capture_output=True)
+        subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
+
+    def python(self, code: str) -> dict:
+        """Run ``code`` (which prints one JSON line last) in the other namespace."""
+        done = subprocess.run(
+            ["ip", "netns", "exec", self.name, sys.executable, "-c", textwrap.dedent(code)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class _Text:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_path):
+    teacher = ("lsnteach", "teach pw")
+    roster = f"{STUDENT},{PASSWORD}\n{teacher[0]},{teacher[1]},instructor\n"
+    with (
+        Network() as lan,
+        own_classroom(tmp_path, roster, (STUDENT, teacher[0])) as roster_path,
+    ):
+        port = free_port()
+        out = _Text()
+        args = [
+            "classroom",
+            "start",
+            "--roster",
+            str(roster_path),
+            "--listen",
+            f"{lan.host}:{port}",
+            "--cpus",
+            "0.5",
+            "--memory",
+            "1.5G",
+        ]
+        assert cli.main(args, out=out, err=out) == cli.ExitStatus.OK, out.text
+        url = f"https://{lan.host}:{port}"
+        cert = places.CLASSROOM.path() / "tls" / "classroom.crt"
+        authority = places.CLASSROOM.path() / "tls" / listen.AUTHORITY
+        assert f"Students sign in at {url}" in out.text
+        assert f"SHA-256 {listen.fingerprint(cert)}" in out.text  # what students compare
+        seen = lan.python(f"""
+            import json, requests
+            from grader.server.client import Person
+            url, cert = {url!r}, {str(authority)!r}  # the classroom's authority, trusted
+            seen = {{}}
+            try:  # a browser that was not told of the certificate warns: nothing is sent
+                requests.get(url + "/hub/login", timeout=10)
+                seen["untrusted"] = "answered"
+            except requests.exceptions.SSLError:
+                seen["untrusted"] = "certificate refused"
+            try:
+                plain = requests.get("http://{lan.host}:{port}/hub/login", timeout=10)
+                seen["plain"] = plain.status_code
+            except requests.exceptions.ConnectionError:
+                seen["plain"] = "no answer"
+            student = Person(url, {STUDENT!r}, {PASSWORD!r}, verify=cert)
+            seen["signed_in"] = student.signed_in.status_code
+            student.wait_for_server()
+            seen["ran"] = student.run("print(6 * 7)").strip()
+            seen["cores_used"] = float(student.run({SPIN!r}).strip().splitlines()[-1])
+            print(json.dumps(seen))
+        """)
+        cores_used = seen.pop("cores_used")
+        assert seen == {
+            "untrusted": "certificate refused",
+            "plain": "no answer",
+            "signed_in": 302,
+            "ran": "42",
+        }
+        # the seat's limits, as given: its cgroups say so, and two busy processes share half a core
+        limits = {}
+        for path in Seat(STUDENT).cgroup_paths():
+            for name in ("memory.max", "memory.limit_in_bytes", "cpu.max", "cpu.cfs_quota_us"):
+                if (path / name).exists():
+                    limits[name.split(".")[0]] = (path / name).read_text().split()[0]
+        assert limits == {"memory": str(1536 << 20), "cpu": "50000"}
+        assert cores_used <= 0.7, cores_used
+        control.stop(log=lambda _: None)
