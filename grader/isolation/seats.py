@@ -52,12 +52,17 @@ def course_user(username: str) -> pwd.struct_passwd | None:
     return entry
 
 
+DEFAULT_LIMITS = Limits(memory_mb=2048, processes=512, disk_mb=8192, cpus=1.0)
+"""A seat's limits unless the instructor sets others (``grader classroom start --memory …``):
+memory and processes for JupyterLab, a few kernels and a rootless engine running the lesson's
+containers; one core, so one student's build cannot starve the class; disk for the course's
+images and a student's own pushes."""
+
+
 @dataclass
 class Seat:
     username: str
-    limits: Limits = field(
-        default_factory=lambda: Limits(memory_mb=2048, processes=512, disk_mb=8192)
-    )
+    limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
 
     # --- the user ----------------------------------------------------------------------------
 

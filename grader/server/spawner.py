@@ -21,11 +21,12 @@ from subprocess import Popen
 
 from jupyterhub.auth import Authenticator
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Unicode
+from traitlets import Float, Integer, Unicode
 
 from ..infra import images as _images
 from ..infra.engine import Engine
-from ..isolation.seats import Seat
+from ..isolation.rootless import Limits
+from ..isolation.seats import DEFAULT_LIMITS, Seat
 from . import forward
 from .progress import COURSE_FOLDER  # the instructor's course folder, in their home
 from .roster import Person
@@ -62,6 +63,11 @@ class RosterAuthenticator(Authenticator):
             return None
         return {"name": person.username, "admin": person.instructor}
 
+    def check_allowed(self, username, authentication=None):
+        """Who is on the roster now (``grader classroom add`` and ``forget`` change it while
+        the class runs)."""
+        return username in self.people()
+
 
 class SeatSpawner(LocalProcessSpawner):
     """A student's server: their engine first, then JupyterLab as them, in its namespace."""
@@ -70,9 +76,14 @@ class SeatSpawner(LocalProcessSpawner):
         config=True
     )
     exchange = Unicode(help="nbgrader's exchange folder, shared by the class.").tag(config=True)
+    memory_mb = Integer(DEFAULT_LIMITS.memory_mb, help="A seat's memory.").tag(config=True)
+    processes = Integer(DEFAULT_LIMITS.processes, help="A seat's processes.").tag(config=True)
+    disk_mb = Integer(DEFAULT_LIMITS.disk_mb, help="A seat's engine disk.").tag(config=True)
+    cpus = Float(DEFAULT_LIMITS.cpus, help="A seat's cores' worth of CPU.").tag(config=True)
 
     def _seat(self) -> Seat:
-        return Seat(self.user.name)
+        limits = Limits(self.memory_mb, self.processes, self.disk_mb, self.cpus)
+        return Seat(self.user.name, limits)
 
     def get_env(self):
         env = super().get_env()
