@@ -60,9 +60,13 @@ def verify_password(password: str, stored: str) -> bool:
 
 def read(path: str | Path) -> list[Person]:
     """The roster at ``path``, checked whole; raises :class:`InvalidInput` naming every bad line."""
+    return parse(_text(path), str(path))
+
+
+def _text(path: str | Path) -> str:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InvalidInput(
             f"There is no roster at {path}.",
@@ -70,7 +74,6 @@ def read(path: str | Path) -> list[Person]:
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInput(f"The roster {path} cannot be read: {error}.", _FORMAT) from None
-    return parse(text, str(path))
 
 
 _FORMAT = (
@@ -83,7 +86,31 @@ COLUMNS = ("username", "password", "role", "id")
 
 
 def parse(text: str, source: str = "the roster") -> list[Person]:
-    people: list[Person] = []
+    """The people of a roster's text, their passwords hashed; raises naming every bad line."""
+    return [
+        Person(entry.username, hash_password(entry.password), entry.role, entry.id)
+        for entry in entries(text, source)
+    ]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A roster's line as written (the password as given): what :func:`parse` hashes, and what
+    ``grader classroom add`` compares with the running roster."""
+
+    username: str
+    password: str
+    role: str = "student"
+    id: str = ""
+
+
+def read_entries(path: str | Path) -> list[Entry]:
+    """The lines of the roster at ``path``, checked whole (as :func:`read`), passwords as given."""
+    return entries(_text(path), str(path))
+
+
+def entries(text: str, source: str = "the roster") -> list[Entry]:
+    people: list[Entry] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
     ids: dict[str, int] = {}
@@ -135,10 +162,10 @@ def parse(text: str, source: str = "the roster") -> list[Person]:
             continue
         if school_id:
             ids[school_id] = number
-        people.append(Person(username, hash_password(password), role, school_id))
+        people.append(Entry(username, password, role, school_id))
     if problems:
         raise InvalidInput(
-            f"{source} has {len(problems)} problem(s); nothing was started:\n  "
+            f"{source} has {len(problems)} problem(s); nothing was done:\n  "
             + "\n  ".join(problems),
             _FORMAT,
         )

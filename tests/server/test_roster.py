@@ -34,7 +34,7 @@ def test_every_bad_line_is_named_at_once():
     with pytest.raises(InvalidInput) as raised:
         roster.parse(text, "class.csv")
     message = raised.value.message
-    assert "class.csv has 5 problem(s); nothing was started" in message
+    assert "class.csv has 5 problem(s); nothing was done" in message
     for expected in (
         "line 2: 'Bob_1' is not a valid Docker Hub username",
         "line 3: 'alice123' is already on line 1",
@@ -73,7 +73,7 @@ def test_a_duplicate_id_names_both_lines_and_nothing_starts(tmp_path, capsys):
     with pytest.raises(InvalidInput) as raised:
         roster.parse(text, "class.csv")
     assert "line 4: id 'S-1' of 'carol123' is already line 2's" in raised.value.message
-    assert "nothing was started" in raised.value.message
+    assert "nothing was done" in raised.value.message
     path = tmp_path / "class.csv"
     path.write_text(text)
     err = io.StringIO()
