@@ -489,6 +489,15 @@ def _rss_mb(pids: set[int]) -> float:
     return total / 1024
 
 
+def _cgroup_mb(seat) -> float:
+    """What the seat's memory cgroup is charged (cgroup v1 or v2), in MB."""
+    for path in seat.cgroup_paths():
+        for name in ("memory.current", "memory.usage_in_bytes"):
+            if (path / name).exists():
+                return int((path / name).read_text()) / 2**20
+    return float("nan")
+
+
 def _own_start() -> float:
     """A learner's own start (``make lab`` again, on the host's engine): JupyterLab until it
     answers, then ``Lab.start`` in a kernel finding the learner's lab (made once before)."""
@@ -556,6 +565,7 @@ def classroom(size: Size) -> list[dict]:
         for person in people[1:]:
             person.wait_for_server()
         memory = _rss_mb(seats.Seat(first.username).processes())
+        charged = _cgroup_mb(seats.Seat(first.username))
         alone = _push_seconds(first, "alone")
         together: list[float] = []
         fits = 1
@@ -586,8 +596,9 @@ def classroom(size: Size) -> list[dict]:
             None,
         ),
         _row(
-            "classroom: memory per student (their seat's processes, RSS, after Lab.start)",
-            f"{memory:.0f} MB",
+            "classroom: memory per student (their seat's processes, RSS, after Lab.start; and "
+            "what their seat's cgroup is charged, page cache included, as its limit counts)",
+            f"{memory:.0f} MB (cgroup: {charged:.0f} MB)",
             "-",
             None,
             "reported",
