@@ -1,5 +1,5 @@
 """The ``grader`` command: ``grader doctor``, ``grader images``, ``grader grade`` and
-``grader classroom start|stop|grade|release|status``."""
+``grader classroom start|stop|add|forget|backup|restore|grade|release|status``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TextIO
 
-from .doctor import diagnose
+from .doctor import Diagnosis, diagnose
 from .errors import CourseError
 from .grading.grades import FORMATS
 from .infra import images
@@ -24,9 +24,15 @@ class ExitStatus(IntEnum):
     USAGE = 2
 
 
-def doctor(out: TextIO) -> ExitStatus:
-    """Is the engine reachable, which images are present, what the image step would do."""
+def doctor(out: TextIO, students: int | None = None) -> ExitStatus:
+    """Is the engine reachable, which images are present, what the image step would do; with
+    ``students``, whether this machine holds a classroom of that many."""
     diagnosis = diagnose()
+    if students is not None:
+        from .server import readiness
+
+        more = readiness.findings(students)
+        diagnosis = Diagnosis([*diagnosis.findings, *more], diagnosis.cleaned)
     print(diagnosis, file=out)
     return ExitStatus.OK if diagnosis.ready else ExitStatus.NOT_READY
 
@@ -68,14 +74,19 @@ def grade(options, out: TextIO, err: TextIO) -> ExitStatus:
 
 
 def classroom(options, out: TextIO) -> ExitStatus:
-    """Start or stop the classroom server (:mod:`grader.server.control`)."""
-    from .server import control
+    """Start or stop the classroom server (:mod:`grader.server.control`), change its roster
+    (:mod:`grader.server.members`), grade, release, watch."""
+    from .server import backup, capacity, control, members, service
 
     def say(line: str) -> None:
         print(line, file=out, flush=True)
 
     if options.action == "start":
-        url = control.start(options.roster, options.port, log=say)
+        url = control.start(
+            options.roster, options.port, log=say, listen=options.listen,
+            tls_cert=options.tls_cert, tls_key=options.tls_key,
+            limits=capacity.limits(options.memory, options.processes, options.disk, options.cpus),
+        )  # fmt: skip
         say(f"Students sign in at {url} (stop it with: grader classroom stop)")
     elif options.action == "grade":
         results = control.grade(
@@ -86,6 +97,16 @@ def classroom(options, out: TextIO) -> ExitStatus:
             return ExitStatus.NOT_READY
     elif options.action == "release":
         control.release(options.lab, options.instructor, log=say, student=options.student)
+    elif options.action == "add":
+        members.add(options.roster, log=say)
+    elif options.action == "forget":
+        members.forget(options.username, options.keep_work, log=say)
+    elif options.action == "unit":
+        print(service.unit(), file=out, end="")
+    elif options.action == "backup":
+        backup.backup(options.folder, log=say)
+    elif options.action == "restore":
+        backup.restore(options.folder, log=say)
     elif options.action == "status":
         say(control.status(options.stuck_minutes))
     else:
@@ -103,9 +124,13 @@ def _format_option(parser: argparse.ArgumentParser) -> None:
 def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    checking = commands.add_parser(
         "doctor", help="check that this machine can run the course, and say how to fix it"
     )
+    checking.add_argument(
+        "--classroom", type=int, default=None, metavar="N",
+        help="also: can it hold a classroom of N students (memory, disk, loop devices, ...)?",
+    )  # fmt: skip
     commands.add_parser(
         "images", help="make sure the course's images are present (pull, else build offline)"
     )
@@ -134,10 +159,63 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     actions = room.add_subparsers(dest="action", required=True)
     starting = actions.add_parser("start", help="start it (as root) for the people on a roster")
     starting.add_argument(
-        "--roster", required=True, help="CSV: username,password[,instructor] a line"
+        "--roster", default=None,
+        help="CSV: username,password[,instructor] a line; without it, the class starts again as "
+        "it last started (its roster with add's and forget's changes, its address, certificate "
+        "and limits): after a stop or a reboot",
+    )  # fmt: skip
+    where = starting.add_mutually_exclusive_group()
+    where.add_argument(
+        "--listen", default=None, metavar="ADDR:PORT",
+        help="where it listens (default 127.0.0.1:8000, this machine only); any other address "
+        "is served over HTTPS only, e.g. 0.0.0.0:8443 for every address",
+    )  # fmt: skip
+    where.add_argument(
+        "--port", type=int, default=None, help="127.0.0.1:PORT (same as --listen 127.0.0.1:PORT)"
     )
-    starting.add_argument("--port", type=int, default=8000, help="where it listens (127.0.0.1)")
+    starting.add_argument(
+        "--tls-cert", default=None, metavar="FILE",
+        help="the certificate (PEM, with its chain) to serve; without one, a classroom on an "
+        "address other machines reach gets a certificate the course makes (its fingerprint is "
+        "printed)",
+    )  # fmt: skip
+    starting.add_argument("--tls-key", default=None, metavar="FILE", help="the certificate's key")
+    seat = starting.add_argument_group("each student's limits (their seat's cgroup and disk)")
+    seat.add_argument("--memory", default=None, metavar="SIZE", help="memory (default 2G)")
+    seat.add_argument("--processes", type=int, default=None, metavar="N", help="(default 512)")
+    seat.add_argument(
+        "--disk", default=None, metavar="SIZE", help="the engine's disk, made once (default 8G)"
+    )
+    seat.add_argument(
+        "--cpus", type=float, default=None, metavar="N", help="cores' worth of CPU (default 1)"
+    )
     actions.add_parser("stop", help="stop it and everything it started (work is kept)")
+    adding = actions.add_parser(
+        "add", help="add a running class's new people, and its changed passwords (no restart)"
+    )
+    adding.add_argument(
+        "--roster", required=True,
+        help="CSV as for start: its new lines are added, its changed lines take effect",
+    )  # fmt: skip
+    forgetting = actions.add_parser(
+        "forget", help="take someone out: their server, user, home and engine disk go"
+    )
+    forgetting.add_argument("username", help="who leaves the class")
+    actions.add_parser(
+        "unit", help="print a systemd unit that starts the class at boot as it last started"
+    )
+    saving = actions.add_parser(
+        "backup", help="save the roster, the exchange and every home (while the class runs)"
+    )
+    saving.add_argument("folder", help="a new (or empty) folder for this backup")
+    restoring = actions.add_parser(
+        "restore", help="put a backup back (the class stopped; what it replaces is kept aside)"
+    )
+    restoring.add_argument("folder", help="a folder `grader classroom backup` made")
+    forgetting.add_argument(
+        "--keep-work", default=None, metavar="DIR",
+        help="first copy their home (without the engine's data) to DIR/USERNAME",
+    )  # fmt: skip
     releasing = actions.add_parser(
         "release", help="release a graded lab's feedback to the students (nothing is regraded)"
     )
@@ -178,7 +256,7 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         return ExitStatus.USAGE if exit.code else ExitStatus.OK
     try:
         if options.command == "doctor":
-            return doctor(out)
+            return doctor(out, options.classroom)
         if options.command == "grade":
             return grade(options, out, err)
         if options.command == "classroom":

@@ -11,15 +11,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 
 import requests
+import urllib3
 
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import images as _images
@@ -27,8 +29,10 @@ from ..infra import net, places
 from ..infra.engine import Engine
 from ..infra.wait import wait_until
 from ..isolation import sandbox
-from ..isolation.rootless import zombie
-from ..isolation.seats import HIDDEN, Seat, course_user
+from ..isolation.rootless import Limits, zombie
+from ..isolation.seats import DEFAULT_LIMITS, HIDDEN, Seat, course_user
+from . import capacity
+from . import listen as _listen
 from . import roster as _roster
 from .progress import COURSE_FOLDER
 
@@ -62,33 +66,58 @@ def _pid(name: str = "jupyterhub.pid", program: bytes = b"jupyterhub") -> int | 
     return pid if program in _cmdline(pid) else None
 
 
-def _free(port: int) -> bool:
-    """Nothing listens on ``port`` (connections of a server gone a moment ago do not count)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+def running() -> bool:
+    """A classroom runs on this machine (its JupyterHub is alive)."""
+    return _pid() is not None
 
 
-def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
-    """Start the classroom; returns its URL. Raises :class:`InvalidInput` before anything
-    starts when the roster, the port or the machine is not right."""
-    people = _roster.read(roster_path)
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise InvalidInput(f"--port {port!r} is not a TCP port.", "Give a port from 1 to 65535.")
+def start(
+    roster_path: str | Path | None,
+    port: int | None = None,
+    log=print,
+    *,
+    listen: str | None = None,
+    tls_cert: str | None = None,
+    tls_key: str | None = None,
+    limits: Limits | None = None,
+) -> str:
+    """Start the classroom; returns its URL. It listens on ``listen`` (``ADDR:PORT``; else on
+    127.0.0.1:``port``), over HTTPS unless that is a loopback address and no certificate is
+    given (:mod:`.listen`). Each seat gets ``limits`` (:data:`DEFAULT_LIMITS` if None). Raises
+    :class:`InvalidInput` before anything starts when the roster, the address, the
+    certificate, the limits or the machine is not right.
+
+    Without ``roster_path`` it starts again as it last started (after a stop, a reboot: what a
+    systemd unit runs): the running roster, with ``add`` and ``forget``'s changes, and the last
+    start's address, certificate and limits, except those given."""
+    if roster_path is None:
+        people = [_roster.Person(**r) for r in roster_records()]
+        last = _last_start()
+        if listen is None and port is None:
+            listen = last.get("listen")
+        if tls_cert is None and tls_key is None:
+            tls_cert, tls_key = last.get("tls_cert"), last.get("tls_key")
+        if limits is None and last.get("limits"):
+            limits = Limits(**last["limits"])
+    else:
+        people = _roster.read(roster_path)
+    if listen is None:
+        port = DEFAULT_PORT if port is None else port
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise InvalidInput(
+                f"--port {port!r} is not a TCP port.", "Give a port from 1 to 65535."
+            )
+        listen = f"127.0.0.1:{port}"
+    host, port = _listen.parse(listen)
     if _pid() is not None:
         raise InvalidInput(
             "A classroom is already running on this machine.",
             "Stop it first: grader classroom stop",
         )
-    if not _free(port):
-        raise InvalidInput(
-            f"Port {port} is already taken on this machine.",
-            "Free it, or start the classroom on another one: --port N.",
-        )
+    _listen.check_free(host, port)
+    _listen.check_tls(tls_cert, tls_key)
+    limits = limits or DEFAULT_LIMITS
+    capacity.check(limits, places.SEATS.path())
     for person in people:
         course_user(person.username)  # raises for a user the course did not make
     ok, why = sandbox.support()
@@ -98,16 +127,21 @@ def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
     _check_readable_by_students()
 
     state = places.CLASSROOM.make()
+    where = _listen.prepare(host, port, state / "tls", tls_cert, tls_key, log)
+    _write_private(
+        state / "start.json",
+        json.dumps({"listen": _listen.form(host, port), "limits": asdict(limits),
+                    **{name: str(Path(path).resolve()) if path else None
+                       for name, path in (("tls_cert", tls_cert), ("tls_key", tls_key))}}),
+    )  # fmt: skip
     for person in people:
         Seat(person.username).ensure_user()
-    roster_file = state / "roster.json"
-    roster_file.write_text(json.dumps([asdict(p) for p in people]))
-    roster_file.chmod(0o600)
+    roster_file = write_roster([asdict(p) for p in people])
     engine = Engine.connect()
     course = _images.ensure(engine, log=lambda line: log(line))
     tarball = _images.saved(engine, course)
     config = state / "jupyterhub_config.py"
-    config.write_text(_config(people, port, roster_file, tarball, proxy))
+    config.write_text(_config(people, where, roster_file, tarball, proxy, limits))
     log_file = open(state / "jupyterhub.log", "ab")  # noqa: SIM115 (JupyterHub keeps it)
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyterhub", "-f", str(config)],
@@ -118,12 +152,10 @@ def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
     )  # fmt: skip
     log_file.close()
     (state / "jupyterhub.pid").write_text(str(process.pid))
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
-        with contextlib.suppress(requests.exceptions.RequestException):
-            if requests.get(f"{url}/hub/api", timeout=1).status_code == 200:
-                break
+        if _answers(f"{where.local_url}/hub/api"):
+            break
         if process.poll() is not None or time.monotonic() > deadline:
             tail = (state / "jupyterhub.log").read_text(errors="replace").splitlines()[-12:]
             stop()
@@ -132,8 +164,18 @@ def start(roster_path: str | Path, port: int = DEFAULT_PORT, log=print) -> str:
                 f"Its whole log: {state / 'jupyterhub.log'}",
             )
         time.sleep(0.2)
-    log(f"classroom: {url} ({len(people)} people on the roster)")
-    return url
+    log(f"classroom: {where.url} ({len(people)} people on the roster)")
+    return where.url
+
+
+def _answers(url: str) -> bool:
+    """JupyterHub's API answers at ``url`` (over TLS whoever signed its certificate: this only
+    asks whether our own process is up)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        with contextlib.suppress(requests.exceptions.RequestException):
+            return requests.get(url, timeout=1, verify=False).status_code == 200
+    return False
 
 
 def stop(log=print) -> list[str]:
@@ -185,7 +227,7 @@ def grade(
     from ..grading import grades as _grades
 
     _grades.check_format(export_format)
-    records = _roster_records()
+    records = roster_records()
     instructor = _instructor(instructor)
     owner = Seat(instructor)
     course = owner.home / COURSE_FOLDER
@@ -276,7 +318,7 @@ def _nbgrader(course: Path, *args: str, again: str) -> None:
 
 def _instructor(instructor: str | None) -> str:
     """The roster's instructor named, or its only one; raises for anyone else."""
-    people = {r["username"]: r for r in _roster_records()}
+    people = {r["username"]: r for r in roster_records()}
     teachers = sorted(u for u, r in people.items() if r.get("role") == "instructor")
     if instructor is None and len(teachers) == 1:
         instructor = teachers[0]
@@ -294,7 +336,7 @@ def status(stuck_minutes: float | None = None) -> str:
     stuck, and the refusals of the last minutes (:mod:`grader.server.progress`)."""
     from . import progress
 
-    _roster_records()  # raises when no classroom was ever started here
+    roster_records()  # raises when no classroom was ever started here
     people = progress.members(places.CLASSROOM.path() / "roster.json")
     data = progress.Gatherer().gather(
         people, stuck_minutes=progress.STUCK_MINUTES if stuck_minutes is None else stuck_minutes
@@ -302,7 +344,33 @@ def status(stuck_minutes: float | None = None) -> str:
     return progress.as_text(data)
 
 
-def _roster_records() -> list[dict]:
+def _last_start() -> dict:
+    """The options the classroom last started with (``start.json``), or {}."""
+    try:
+        found = json.loads((places.CLASSROOM.path() / "start.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def write_roster(records: list[dict]) -> Path:
+    """The running roster (``roster.json``: hashes, never passwords), replaced whole at once:
+    the hub reads it at each sign-in."""
+    path = places.CLASSROOM.make() / "roster.json"
+    _write_private(path, json.dumps(records))
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """``text`` into ``path`` (root's alone), replacing it whole at once."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(text)
+    partial.replace(path)
+
+
+def roster_records() -> list[dict]:
     try:
         found = json.loads((places.CLASSROOM.path() / "roster.json").read_text())
     except (OSError, ValueError):
@@ -324,7 +392,7 @@ def _cmdline(pid: int) -> bytes:
 
 def _roster_usernames() -> list[str]:
     try:
-        return [r["username"] for r in _roster_records()]
+        return [r["username"] for r in roster_records()]
     except (InvalidInput, KeyError, TypeError):
         return []
 
@@ -344,16 +412,23 @@ def _check_readable_by_students() -> None:
                 )
 
 
-def _config(people, port: int, roster_file: Path, tarball: Path, proxy: str) -> str:
+def _config(
+    people, where: _listen.Listen, roster_file: Path, tarball: Path, proxy: str, limits: Limits
+) -> str:
     admins = sorted(p.username for p in people if p.instructor)
+    hub_port = net.free_port()
+    control = {"api": f"http://127.0.0.1:{hub_port}/hub/api", "token": secrets.token_hex(32)}
+    _write_private(places.CLASSROOM.path() / "control.json", json.dumps(control))
     settings = {
-        "bind_url": f"http://127.0.0.1:{port}",
-        "hub_port": net.free_port(),
+        "control_token": control["token"],
+        "bind_url": where.bind_url,
+        "tls": [str(path) for path in where.tls] if where.tls else None,
+        "hub_port": hub_port,
         "proxy_api_port": net.free_port(),
-        "users": sorted(p.username for p in people),
         "admins": admins,
         "roster": str(roster_file),
         "images": str(tarball),
+        "limits": asdict(limits),
         "proxy": proxy,
         "singleuser": str(Path(sys.executable).parent / "jupyterhub-singleuser"),
         "state": str(places.CLASSROOM.make()),
@@ -385,6 +460,8 @@ import json
 s = json.loads("""SETTINGS""")
 c = get_config()  # noqa: F821
 c.JupyterHub.bind_url = s["bind_url"]
+if s["tls"]:  # the proxy serves HTTPS with them (grader/server/listen.py)
+    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = s["tls"]
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = s["hub_port"]
 c.JupyterHub.db_url = "sqlite:///" + s["state"] + "/jupyterhub.sqlite"
@@ -395,19 +472,26 @@ c.ConfigurableHTTPProxy.command = [s["proxy"]]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s['proxy_api_port']}"
 c.ConfigurableHTTPProxy.pid_file = s["state"] + "/proxy.pid"
 c.JupyterHub.authenticator_class = "grader.server.spawner.RosterAuthenticator"
-c.RosterAuthenticator.roster_file = s["roster"]
-c.Authenticator.allowed_users = set(s["users"])
+c.RosterAuthenticator.roster_file = s["roster"]  # read at each sign-in: `add` and `forget` count
 c.Authenticator.admin_users = set(s["admins"])
+c.Authenticator.any_allow_config = True  # RosterAuthenticator.check_allowed: the roster
 c.JupyterHub.spawner_class = "grader.server.spawner.SeatSpawner"
 c.SeatSpawner.images_tarball = s["images"]
 c.SeatSpawner.exchange = s["exchange"]
+for name, value in s["limits"].items():  # a seat's memory, processes, disk and CPU
+    setattr(c.SeatSpawner, name, value)
 c.Spawner.cmd = [s["singleuser"]]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 120
 # The instructors' class page (grader/server/classpage.py): only admins may reach a service.
-c.JupyterHub.services = [{
+# `grader classroom forget` stops a server and removes the user through the hub's API.
+c.JupyterHub.load_roles = [{
+    "name": "grader-control", "scopes": ["admin:users", "admin:servers"],
+    "services": ["grader-control"],
+}]
+c.JupyterHub.services = [{"name": "grader-control", "api_token": s["control_token"]}, {
     "name": "class",
     "url": s["class_page_url"],
     "command": s["class_page"],

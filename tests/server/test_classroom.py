@@ -9,7 +9,9 @@ import socket
 import subprocess
 from pathlib import Path
 
+import psutil
 import pytest
+import requests
 
 from grader import cli
 from grader.infra import places
@@ -135,10 +137,15 @@ def test_each_student_works_in_a_seat_of_their_own(classroom):
     held = set()
     for path in seat.cgroup_paths():
         held |= {int(pid) for pid in (path / "cgroup.procs").read_text().split()}
-        for name in ("memory.max", "memory.limit_in_bytes", "pids.max"):
+        for name, want in (
+            ("memory.max", seat.limits.memory_mb << 20),
+            ("memory.limit_in_bytes", seat.limits.memory_mb << 20),
+            ("pids.max", seat.limits.processes),
+            ("cpu.max", 100_000),  # one core by default: "100000 100000"
+            ("cpu.cfs_quota_us", 100_000),
+        ):
             if (path / name).exists():
-                want = seat.limits.processes if name == "pids.max" else seat.limits.memory_mb << 20
-                assert int((path / name).read_text()) == want, name
+                assert int((path / name).read_text().split()[0]) == want, name
     disk = os.statvfs(seat.data_root)  # the engine's data: a file system of its own
     assert os.path.ismount(seat.data_root)
     assert 0.9 * seat.limits.disk_mb < disk.f_blocks * disk.f_frsize / 2**20 <= seat.limits.disk_mb
@@ -251,8 +258,89 @@ def test_a_lab_goes_out_is_handed_in_graded_and_comes_back(classroom):
     )
 
 
-def test_stopping_leaves_nothing_and_starting_again_keeps_the_work(classroom, where):
+def _roster_json() -> bytes:
+    return (places.CLASSROOM.path() / "roster.json").read_bytes()
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    said = _Text()
+    return cli.main(["classroom", *args], out=said, err=said), said.text
+
+
+def test_the_roster_changes_while_the_class_runs_and_nobody_signed_in_notices(classroom, tmp_path):
+    url, _ = classroom
+    alice = Person(url, "srvalice", "alice pw 1")
+    alice.wait_for_server()
+    kernels = f"{url}/user/srvalice/api/kernels"
+    auth = {"Authorization": f"token {alice.token}"}
+    kernel = requests.post(kernels, headers=auth, json={"name": "python3"}, timeout=60).json()
+    added = tmp_path / "added.csv"
+    try:
+        # new: srvcarol1; changed: bob's password; the same: alice (left as she is)
+        added.write_text("srvalice,alice pw 1\nsrvcarol1,carol pw\nsrvbob12,bob new pw\n")
+        status, said = _cli("add", "--roster", str(added))
+        assert status == cli.ExitStatus.OK, said
+        assert "added: srvcarol1" in said and "updated: srvbob12" in said
+        assert "unchanged: srvalice" in said
+        assert requests.get(f"{kernels}/{kernel['id']}", headers=auth, timeout=30).ok
+        assert Person(url, "srvbob12", "bob-pw-22").signed_in.status_code == 403
+        assert Person(url, "srvbob12", "bob new pw").signed_in.status_code == 302
+        carol = Person(url, "srvcarol1", "carol pw")
+        assert carol.signed_in.status_code == 302
+        carol.wait_for_server()
+        assert "hello" in carol.run("open('notes.txt', 'w').write('hello'); print('hello')")
+        seat = Seat("srvcarol1")
+        home, disk, uid = seat.home, seat.disk_image, seat.uid
+        assert disk.exists() and os.path.ismount(seat.data_root)
+
+        # bad input: nothing changes
+        before = _roster_json()
+        added.write_text("srvdave12,pw\nsrvdave12,again\n")
+        status, said = _cli("add", "--roster", str(added))
+        assert status == cli.ExitStatus.NOT_READY and "already on line 1" in said
+        status, said = _cli("forget", "srvnobody")
+        assert (
+            status == cli.ExitStatus.NOT_READY and "'srvnobody' is not on the classroom's" in said
+        )
+        kept = tmp_path / "kept"
+        (kept / "srvcarol1").mkdir(parents=True)
+        status, said = _cli("forget", "srvcarol1", "--keep-work", str(kept))
+        assert status == cli.ExitStatus.NOT_READY and "exists already" in said
+        assert _roster_json() == before and carol.get("/user/srvcarol1/api/status").ok
+        (kept / "srvcarol1").rmdir()
+
+        status, said = _cli("forget", "srvcarol1", "--keep-work", str(kept))
+        assert status == cli.ExitStatus.OK, said
+        assert (kept / "srvcarol1" / "notes.txt").read_text() == "hello"
+        assert (kept / "srvcarol1" / "lessons" / "04-push.ipynb").exists()
+        assert subprocess.run(["id", "srvcarol1"], capture_output=True).returncode != 0
+        assert not home.exists() and not disk.exists() and not seat.state.exists()
+        assert not [p for p in psutil.process_iter(["uids"]) if p.info["uids"].real == uid]
+        with open("/proc/mounts") as mounts:
+            assert str(home) not in mounts.read()
+        assert Person(url, "srvcarol1", "carol pw").signed_in.status_code == 403
+        assert "srvcarol1" not in _roster_json().decode()
+        assert requests.get(f"{kernels}/{kernel['id']}", headers=auth, timeout=30).ok
+    finally:
+        added.write_text("srvbob12,bob-pw-22\n")
+        _cli("add", "--roster", str(added))
+        subprocess.run(["userdel", "--remove", "srvcarol1"], capture_output=True)
+        requests.delete(f"{kernels}/{kernel['id']}", headers=auth, timeout=30)
+
+
+def test_stopping_leaves_nothing_a_backup_comes_back_and_starting_again_keeps_the_work(
+    classroom, where, tmp_path
+):
     url, port = classroom
+    alice_home, gradebook = Seat("srvalice").home, Seat("srvteach").home / "course" / "gradebook.db"
+    notes = alice_home / "notes.txt"
+    notes.write_text("mine")
+    os.chown(notes, Seat("srvalice").uid, Seat("srvalice").gid)
+    status, said = _cli("backup", str(tmp_path / "backup"))  # while the class runs
+    assert status == cli.ExitStatus.OK, said
+    status, said = _cli("restore", str(tmp_path / "backup"))
+    assert status == cli.ExitStatus.NOT_READY and "Stop it first" in said
+    graded = gradebook.exists()
     control.stop(log=lambda _: None)
     for username in STUDENTS:
         assert Seat(username).processes() == set()
@@ -264,7 +352,14 @@ def test_stopping_leaves_nothing_and_starting_again_keeps_the_work(classroom, wh
     with open("/proc/mounts") as mounts:
         assert str(places.SEATS.path()) not in mounts.read()
 
-    control.start(where, port, log=lambda _: None)
+    notes.unlink()  # lost, and brought back by the backup
+    gradebook.unlink(missing_ok=True)
+    status, said = _cli("restore", str(tmp_path / "backup"))
+    assert status == cli.ExitStatus.OK, said
+    assert notes.read_text() == "mine" and notes.stat().st_uid == Seat("srvalice").uid
+    assert gradebook.exists() == graded
+    status, said = _cli("start")  # as it last started (a systemd unit's command, at boot)
+    assert status == cli.ExitStatus.OK and f"Students sign in at {url}" in said, said
     alice = Person(url, "srvalice", "alice pw 1")
     alice.wait_for_server()
     again = alice.run(

@@ -215,3 +215,11 @@ def test_the_images_follow_the_charts_release():
         dockerfile = (K8S / "images" / image / "Dockerfile").read_text()
         (tag,) = re.findall(r"^FROM quay\.io/jupyterhub/[\w-]+:(\S+)", dockerfile, re.MULTILINE)
         assert f"at tag {tag} " in source
+
+
+def test_room_for_a_class_arriving_at_once_is_held_by_placeholders(values):
+    scheduling = values["scheduling"]
+    assert (
+        scheduling["userPlaceholder"]["enabled"] and scheduling["userPlaceholder"]["replicas"] > 0
+    )
+    assert scheduling["podPriority"]["enabled"]  # without it a student cannot preempt a placeholder
