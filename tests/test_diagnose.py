@@ -811,6 +811,10 @@ DOCUMENTED = [
     ("push-denied", "!docker push voxpupuli/vox-pupuli-tasks:latest", "denied: requested access to the resource is denied", HUB),
     # seen on this project's machines: a network's TLS-intercepting proxy answering for an address
     ("registry-tls", "!docker pull 10.255.255.1:5000/a/b:v1", 'Error response from daemon: Get "https://10.255.255.1:5000/v2/": x509: cannot validate certificate for 10.255.255.1 because it doesn\'t contain any IP SANs', None),
+    # https://github.com/moby/moby/issues/32811 (a pull onto a full disk)
+    ("disk-full", "!docker pull nvcr.io/nvidia/nemo:v0.11", "failed to register layer: Error processing tar file(exit status 1): write /opt/conda/lib/python3.6/site-packages/torch/lib/libtorch.so: no space left on device", None),
+    # https://github.com/docker/for-win/issues/13751 (Docker Desktop 4.24.2)
+    ("disk-full", "!docker pull my-remote/common-components/x86-64-linux-cpp-cmake-docker:latest", "failed to register layer: no space left on device", None),
 ]  # fmt: skip
 
 

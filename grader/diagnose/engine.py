@@ -29,6 +29,24 @@ def _daemon_permission(seen: Seen) -> tuple[str, str]:
     )
 
 
+def _disk_full(seen: Seen) -> tuple[str, str]:
+    return (
+        "The disk where the Docker engine keeps images, containers, volumes and builds is full "
+        "(`no space left on device`): in a classroom, that is your seat's own engine disk; on "
+        "your machine, Docker Desktop's virtual disk or the file system of `/var/lib/docker`.",
+        "See what takes the room: "
+        + shell("docker system df")
+        + "; remove what you no longer need: "
+        + shell("docker container prune")
+        + ", "
+        + shell("docker image prune")
+        + " (untagged images), "
+        + shell("docker builder prune")
+        + " (the build cache), `!docker rmi NAME:TAG` for tags you are done with; then run the "
+        "command again.",
+    )
+
+
 def _port_taken(seen: Seen) -> tuple[str, str]:
     port = seen.group(2)
     cmd = seen.command

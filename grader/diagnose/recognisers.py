@@ -5,6 +5,7 @@ from __future__ import annotations
 from .engine import (
     _daemon_permission,
     _daemon_unreachable,
+    _disk_full,
     _dockerfile_missing,
     _image_in_use,
     _image_many_names,
@@ -61,6 +62,7 @@ RECOGNISERS: tuple[Recogniser, ...] = (
         ),
         _daemon_permission,
     ),
+    Recogniser("disk-full", _patterns(r"no space left on device"), _disk_full),
     Recogniser(
         "token-file-missing",
         _patterns(
