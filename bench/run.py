@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        help="figures to run (push, checks, start, grade-one, grade-class, version, classroom, class-page)",
+        help="figures to run (push, checks, start, grade-one, grade-class, version, classroom, arrival, class-page)",
     )
     parser.add_argument("--out", default=str(RESULTS), help="folder for the JSON results")
     options = parser.parse_args(argv)

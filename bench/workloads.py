@@ -39,12 +39,14 @@ class Size:
     class_size: int
     students: int = 1
     """Students on the classroom server at once (the concurrency figure needs two or more)."""
+    arrivals: tuple[int, ...] = (2,)
+    """Classes arriving at once, each with its seats started ahead (``start --warm N``)."""
 
     @classmethod
     def full(cls) -> Size:
         return cls(
             push_tiny=5, push_app=2, check_calls=40, starts=5, grade_one=2, class_size=20,
-            students=3,
+            students=3, arrivals=(1, 10, 30),
         )  # fmt: skip
 
     @classmethod
@@ -620,6 +622,68 @@ def classroom(size: Size) -> list[dict]:
     return rows
 
 
+def arrival(size: Size) -> list[dict]:
+    """A class signing in within seconds, its seats started ahead (``--warm N``): p50 and p95
+    of the time from sign-in to a ready lab, vs a learner's own JupyterLab and ``Lab.start``."""
+    from grader.infra import places
+    from grader.isolation import sandbox, seats
+    from grader.server import control
+    from grader.server.client import Person
+
+    ok, why = sandbox.support()
+    if not ok:
+        return [_row("classroom: a class arriving at once", "-", "-", None, why, None)]
+    own = _own_start()
+    rows = []
+    for count in size.arrivals:
+        names = [f"benchwarm{i}" for i in range(1, count + 1)]
+        folder = scratch()
+        roster = folder / "roster.csv"
+        roster.write_text("".join(f"{n},pw-{n}\n" for n in names))
+        saved = os.environ.get(places.STATE_ROOT_ENV)
+        os.environ[places.STATE_ROOT_ENV] = str(folder / "state")
+        try:
+            url = control.start(roster, free_port(), log=lambda _: None, warm=count)
+            warmed = time.perf_counter()
+            for name in names:  # the pool starts each seat ahead, one after the other
+                while not seats.Seat(name).engine_answers():
+                    time.sleep(0.5)
+            warm_seconds = time.perf_counter() - warmed
+
+            def sign_in(name: str, url: str = url) -> float:
+                started = time.perf_counter()
+                person = Person(url, name, f"pw-{name}")
+                person.wait_for_server(timeout=900)
+                _lab_seconds(person)
+                return time.perf_counter() - started
+
+            with ThreadPoolExecutor(max_workers=count) as pool:
+                times = sorted(pool.map(sign_in, names))
+        finally:
+            control.stop(log=lambda _: None)
+            if saved is None:
+                os.environ.pop(places.STATE_ROOT_ENV, None)
+            else:
+                os.environ[places.STATE_ROOT_ENV] = saved
+            for name in names:
+                subprocess.run(["userdel", "--remove", name], capture_output=True)
+            remove(folder)
+        worst = p95(times)
+        rows.append(
+            _row(
+                f"classroom: {count} student(s) signing in at once, seats started ahead "
+                f"({warm_seconds:.0f} s to start them): sign-in to a ready lab, p50 / p95, vs a "
+                "learner's own JupyterLab and Lab.start",
+                f"{median(times):.1f} / {worst:.1f} s",
+                f"{own:.1f} s",
+                worst / own,
+                "p95 <= 2x",
+                worst <= 2 * own,
+            )
+        )
+    return rows
+
+
 def _lab_seconds(person) -> float:
     return float(person.run(LAB_READY.replace("USER", repr(person.username))).split()[-1])
 
@@ -637,5 +701,6 @@ FIGURES = {
     "grade-class": grade_class,
     "version": second_version,
     "classroom": classroom,
+    "arrival": arrival,
     "class-page": classpage.class_page,
 }

@@ -86,6 +86,7 @@ def classroom(options, out: TextIO) -> ExitStatus:
             options.roster, options.port, log=say, listen=options.listen,
             tls_cert=options.tls_cert, tls_key=options.tls_key,
             limits=capacity.limits(options.memory, options.processes, options.disk, options.cpus),
+            max_students=options.max_students, warm=options.warm,
         )  # fmt: skip
         say(f"Students sign in at {url} (stop it with: grader classroom stop)")
     elif options.action == "grade":
@@ -180,6 +181,16 @@ def main(args: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         "printed)",
     )  # fmt: skip
     starting.add_argument("--tls-key", default=None, metavar="FILE", help="the certificate's key")
+    starting.add_argument(
+        "--max-students", type=int, default=None, metavar="N",
+        help="servers running at once; beyond, a student is told to try again in a few minutes "
+        "(default: as many as this machine's memory holds, see doctor --classroom)",
+    )  # fmt: skip
+    starting.add_argument(
+        "--warm", type=int, default=None, metavar="N",
+        help="keep N students' seats started ahead (engine and images), so signing in only "
+        "starts JupyterLab: for a class arriving at once, its size (default 0)",
+    )  # fmt: skip
     seat = starting.add_argument_group("each student's limits (their seat's cgroup and disk)")
     seat.add_argument("--memory", default=None, metavar="SIZE", help="memory (default 2G)")
     seat.add_argument("--processes", type=int, default=None, metavar="N", help="(default 512)")

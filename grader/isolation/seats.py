@@ -17,6 +17,7 @@ Docker engine of their own, in a network namespace of its own, under limits.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import pwd
 import subprocess
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import engine, places
+from ..infra.images import HUB_IMAGE
 from . import jail, rootless
 from .netns import Namespace
 from .rootless import PATH, Limits, make_cgroups
@@ -119,6 +121,26 @@ class Seat:
         return places.SEATS.path() / self.username
 
     # --- the engine ----------------------------------------------------------------------------
+
+    def ready(self, images: str | os.PathLike | None = None, timeout: float = 60) -> bool:
+        """The seat's engine running, with the course's images (``images``: a tarball
+        ``docker save`` wrote) loaded once, whoever asks first: the spawner at sign-in, or the
+        pool that starts seats ahead (:mod:`grader.server.warm`); one at a time per seat. True
+        if it had to start the engine."""
+        places.SEATS.make()
+        self.state.mkdir(exist_ok=True, mode=0o700)
+        with open(self.state / "ready.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            started = not self.engine_answers()
+            self.start_engine(timeout)
+            if images:
+                seat_engine = engine.Engine.at(self.docker_host)
+                try:
+                    if seat_engine.image(HUB_IMAGE) is None:
+                        seat_engine.load(images)
+                finally:
+                    seat_engine.close()
+        return started
 
     def start_engine(self, timeout: float = 60) -> None:
         """Start the student's rootless engine (if it is not running) and wait for it."""

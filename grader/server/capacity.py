@@ -19,6 +19,25 @@ MINIMUM = Limits(memory_mb=512, processes=128, disk_mb=2048, cpus=0.1)
 """Below these a seat cannot run JupyterLab, a kernel and a rootless engine with the course's
 images (about 1 GB of them)."""
 
+SEAT_MEMORY_MB = 528
+"""One seat's memory, as its cgroup is charged (page cache included, as the seat's limit counts
+it), with the student signed in, their engine running the lesson's registry and hub, after the
+lesson's push: measured 2026-12-06 on the 2-core, 24 GiB machine (``make bench``'s classroom
+figure reports it: "memory per student", cgroup; its processes' RSS was 379 MB on 2026-11-27)."""
+SEAT_DISK_MB = 541
+"""One seat's engine disk file as it takes space after the first sign-in (the course's images
+loaded) and the lesson's push (``du`` of the sparse file; 276 MB used inside its ext4),
+measured 2026-12-06: what the disk files take at first."""
+HOST_MEMORY_MB = 1536
+"""Memory kept for what is not a seat: JupyterHub, its proxy, the class page, the host engine."""
+
+
+def seats_held(chosen: Limits = DEFAULT_LIMITS) -> int:
+    """How many signed-in students this machine's memory holds at once (at least one)."""
+    available = (psutil.virtual_memory().total >> 20) - HOST_MEMORY_MB
+    return max(1, available // min(SEAT_MEMORY_MB, chosen.memory_mb))
+
+
 _SIZE = re.compile(r"(?i)^\s*(\d+(?:\.\d+)?)\s*([mg])?i?b?\s*$")
 
 

@@ -80,10 +80,15 @@ def start(
     tls_cert: str | None = None,
     tls_key: str | None = None,
     limits: Limits | None = None,
+    max_students: int | None = None,
+    warm: int | None = None,
 ) -> str:
     """Start the classroom; returns its URL. It listens on ``listen`` (``ADDR:PORT``; else on
     127.0.0.1:``port``), over HTTPS unless that is a loopback address and no certificate is
-    given (:mod:`.listen`). Each seat gets ``limits`` (:data:`DEFAULT_LIMITS` if None). Raises
+    given (:mod:`.listen`). Each seat gets ``limits`` (:data:`DEFAULT_LIMITS` if None); at most
+    ``max_students`` servers run at once (else as many as the memory holds: a student beyond
+    that gets JupyterHub's page saying so, and to try again in a few minutes); ``warm`` seats
+    are kept started ahead of their students (:mod:`.warm`). Raises
     :class:`InvalidInput` before anything starts when the roster, the address, the
     certificate, the limits or the machine is not right.
 
@@ -99,6 +104,10 @@ def start(
             tls_cert, tls_key = last.get("tls_cert"), last.get("tls_key")
         if limits is None and last.get("limits"):
             limits = Limits(**last["limits"])
+        if max_students is None:
+            max_students = last.get("max_students")
+        if warm is None:
+            warm = last.get("warm")
     else:
         people = _roster.read(roster_path)
     if listen is None:
@@ -118,6 +127,10 @@ def start(
     _listen.check_tls(tls_cert, tls_key)
     limits = limits or DEFAULT_LIMITS
     capacity.check(limits, places.SEATS.path())
+    if max_students is not None and max_students < 1:
+        raise InvalidInput(f"--max-students {max_students} is below one.", "Give 1 or more.")
+    if warm is not None and warm < 0:
+        raise InvalidInput(f"--warm {warm} is below zero.", "Give 0 (none) or more.")
     for person in people:
         course_user(person.username)  # raises for a user the course did not make
     ok, why = sandbox.support()
@@ -131,6 +144,7 @@ def start(
     _write_private(
         state / "start.json",
         json.dumps({"listen": _listen.form(host, port), "limits": asdict(limits),
+                    "max_students": max_students, "warm": warm,
                     **{name: str(Path(path).resolve()) if path else None
                        for name, path in (("tls_cert", tls_cert), ("tls_key", tls_key))}}),
     )  # fmt: skip
@@ -141,7 +155,8 @@ def start(
     course = _images.ensure(engine, log=lambda line: log(line))
     tarball = _images.saved(engine, course)
     config = state / "jupyterhub_config.py"
-    config.write_text(_config(people, where, roster_file, tarball, proxy, limits))
+    most = max_students or capacity.seats_held(limits)
+    config.write_text(_config(people, where, roster_file, tarball, proxy, limits, most))
     log_file = open(state / "jupyterhub.log", "ab")  # noqa: SIM115 (JupyterHub keeps it)
     process = subprocess.Popen(
         [sys.executable, "-m", "jupyterhub", "-f", str(config)],
@@ -164,8 +179,27 @@ def start(
                 f"Its whole log: {state / 'jupyterhub.log'}",
             )
         time.sleep(0.2)
+    if warm:
+        _start_warming(roster_file, warm, tarball, limits)
+        log(
+            f"classroom: starting {warm} seat(s) ahead of their students (log: {state / 'warm.log'})"
+        )
     log(f"classroom: {where.url} ({len(people)} people on the roster)")
     return where.url
+
+
+def _start_warming(roster_file: Path, count: int, tarball: Path, limits: Limits) -> None:
+    """The pool of seats started ahead (:mod:`.warm`), in the background."""
+    state = places.CLASSROOM.path()
+    with open(state / "warm.log", "ab") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grader.server.warm", "--roster", str(roster_file),
+             "--count", str(count), "--images", str(tarball),
+             "--limits", json.dumps(asdict(limits))],
+            cwd=state, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},
+        )  # fmt: skip
+    (state / "warm.pid").write_text(str(process.pid))
 
 
 def _answers(url: str) -> bool:
@@ -182,6 +216,12 @@ def stop(log=print) -> list[str]:
     """Stop JupyterHub, its proxy and every student's server, kernels and engine; returns
     what was stopped. Users and homes stay (the next start finds each student's work)."""
     stopped = []
+    warming = _pid("warm.pid", b"grader.server.warm")  # first: it would start seats again
+    if warming is not None:
+        with contextlib.suppress(OSError):
+            os.killpg(warming, signal.SIGKILL)
+        wait_until(lambda: zombie(warming), 10, interval=0.1)
+        stopped.append(f"the seats started ahead (pid {warming})")
     pid = _pid()
     if pid is not None:
         with contextlib.suppress(OSError):
@@ -413,7 +453,13 @@ def _check_readable_by_students() -> None:
 
 
 def _config(
-    people, where: _listen.Listen, roster_file: Path, tarball: Path, proxy: str, limits: Limits
+    people,
+    where: _listen.Listen,
+    roster_file: Path,
+    tarball: Path,
+    proxy: str,
+    limits: Limits,
+    max_students: int,
 ) -> str:
     admins = sorted(p.username for p in people if p.instructor)
     hub_port = net.free_port()
@@ -429,6 +475,7 @@ def _config(
         "roster": str(roster_file),
         "images": str(tarball),
         "limits": asdict(limits),
+        "max_students": max_students,
         "proxy": proxy,
         "singleuser": str(Path(sys.executable).parent / "jupyterhub-singleuser"),
         "state": str(places.CLASSROOM.make()),
@@ -481,6 +528,9 @@ c.SeatSpawner.exchange = s["exchange"]
 for name, value in s["limits"].items():  # a seat's memory, processes, disk and CPU
     setattr(c.SeatSpawner, name, value)
 c.Spawner.cmd = [s["singleuser"]]
+# Beyond this many servers at once, a student gets JupyterHub's 429 page: "Active user limit
+# exceeded. Try again in a few minutes." (grader/server/capacity.py: what the memory holds).
+c.JupyterHub.active_server_limit = s["max_students"]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.start_timeout = 180

@@ -16,17 +16,6 @@ from ..isolation.rootless import Limits
 from ..isolation.seats import DEFAULT_LIMITS
 from . import capacity, control
 
-SEAT_MEMORY_MB = 528
-"""One seat's memory, as its cgroup is charged (page cache included, as the seat's limit counts
-it), with the student signed in, their engine running the lesson's registry and hub, after the
-lesson's push: measured 2026-12-06 on the 2-core, 24 GiB machine (``make bench``'s classroom
-figure reports it: "memory per student", cgroup; its processes' RSS was 379 MB on 2026-11-27)."""
-SEAT_DISK_MB = 541
-"""One seat's engine disk file as it takes space after the first sign-in (the course's images
-loaded) and the lesson's push (``du`` of the sparse file; 276 MB used inside its ext4),
-measured 2026-12-06: what the disk files take at first."""
-HOST_MEMORY_MB = 1536
-"""Memory kept for what is not a seat: JupyterHub, its proxy, the class page, the host engine."""
 NAMESPACES_PER_SEAT = 2
 """User namespaces a seat's rootless engine makes (rootlesskit's, and its containers')."""
 
@@ -47,8 +36,8 @@ def findings(students: int, chosen: Limits = DEFAULT_LIMITS) -> list[Finding]:
 
 
 def _memory(students: int, chosen: Limits) -> Finding:
-    available = (psutil.virtual_memory().total >> 20) - HOST_MEMORY_MB
-    per_seat = min(SEAT_MEMORY_MB, chosen.memory_mb)
+    available = (psutil.virtual_memory().total >> 20) - capacity.HOST_MEMORY_MB
+    per_seat = min(capacity.SEAT_MEMORY_MB, chosen.memory_mb)
     holds = max(0, available // per_seat)
     short = students * per_seat - available
     return Finding(
@@ -64,7 +53,7 @@ def _memory(students: int, chosen: Limits) -> Finding:
 
 def _disk(students: int, chosen: Limits, state: Path) -> Finding:
     free = capacity.free_mb(state)
-    at_first, full = students * SEAT_DISK_MB, students * chosen.disk_mb
+    at_first, full = students * capacity.SEAT_DISK_MB, students * chosen.disk_mb
     fix = ""
     if full > free:
         fix = (
@@ -74,7 +63,7 @@ def _disk(students: int, chosen: Limits, state: Path) -> Finding:
     return Finding(
         "classroom disk",
         full <= free,
-        f"{students} seat disks take about {at_first} MB at first ({SEAT_DISK_MB} MB each) and "
+        f"{students} seat disks take about {at_first} MB at first ({capacity.SEAT_DISK_MB} MB each) and "
         f"up to {full} MB full (--disk {chosen.disk_mb} MB each, sparse files); {free} MB are "
         f"free below {state}" + ("" if full <= free else ": full disks would not all fit"),
         fix,

@@ -23,8 +23,6 @@ from jupyterhub.auth import Authenticator
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Float, Integer, Unicode
 
-from ..infra import images as _images
-from ..infra.engine import Engine
 from ..isolation.rootless import Limits
 from ..isolation.seats import DEFAULT_LIMITS, Seat
 from . import forward
@@ -39,6 +37,9 @@ INSTRUCTOR_PLUGINS = (
     "@jupyter/nbgrader:course-list",
 )
 """nbgrader's instructor tools in JupyterLab (the formgrader among them)."""
+ENGINE_WATCH_SECONDS = 3.0
+"""How often a student's engine is asked whether it answers (twice unanswered: the seat is
+restarted)."""
 INNER_PORT = 8888
 """Where a student's JupyterLab listens, inside their namespace (the same for every student)."""
 COURSE_ROOT = Path(__file__).resolve().parents[2]
@@ -103,11 +104,22 @@ class SeatSpawner(LocalProcessSpawner):
 
     async def start(self):
         seat = self._seat()
+        self._restarting = False
+        await self._launch(seat)
+        self._proxy_forward = await forward.into(seat.namespace(), INNER_PORT)
+        self._watching = asyncio.create_task(self._watch_engine(seat))
+        return ("127.0.0.1", self._proxy_forward.sockets[0].getsockname()[1])
+
+    async def _launch(self, seat: Seat) -> None:
+        """The seat's engine, the course in it, the forward to the hub's API inside its network
+        namespace, and the student's server in the jail (what a restart of the seat repeats;
+        the proxy's forward into the namespace stays, as it enters the namespace by its handle
+        at each connection)."""
         await asyncio.to_thread(seat.ensure_user)
-        await asyncio.to_thread(seat.start_engine)
+        await asyncio.to_thread(seat.ready, self.images_tarball or None)
         await asyncio.to_thread(self._prepare, seat)
         hub_port = self._hub_port()
-        self._forwards = [await forward.out_of(seat.namespace(), hub_port, hub_port)]
+        self._hub_forward = await forward.out_of(seat.namespace(), hub_port, hub_port)
         self.ip, self.port = "127.0.0.1", INNER_PORT
         argv = [*self.cmd, *self.get_args()]
         show = sorted({sys.base_prefix, sys.prefix, str(COURSE_ROOT)})
@@ -118,19 +130,43 @@ class SeatSpawner(LocalProcessSpawner):
             env={"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")},
         )  # fmt: skip
         self.pid = self.proc.pid
-        proxy_side = await forward.into(seat.namespace(), INNER_PORT)
-        self._forwards.append(proxy_side)
-        return ("127.0.0.1", proxy_side.sockets[0].getsockname()[1])
+
+    async def _watch_engine(self, seat: Seat) -> None:
+        """Restart the seat when its engine stops answering twice in a row (killed, out of
+        memory): everything in it ends (the engine's network namespace goes with the engine,
+        and the student's server and kernels run in it), then engine and server start again.
+        What the student pushed is on the seat's disk, and their files in their home; the
+        browser reconnects to the new server by itself, kernels start afresh."""
+        missed = 0
+        while self.proc is not None and self.proc.poll() is None:
+            await asyncio.sleep(ENGINE_WATCH_SECONDS)
+            if await asyncio.to_thread(seat.engine_answers):
+                missed = 0
+                continue
+            missed += 1
+            if missed < 2 or self.proc.poll() is not None:
+                continue
+            self.log.warning("%s's engine stopped: restarting their seat", self.user.name)
+            self._restarting = True
+            try:
+                self._hub_forward.close()  # it listens in the namespace that went
+                await asyncio.to_thread(seat.stop)
+                await self._launch(seat)
+            except Exception:
+                self.log.exception("%s's seat could not be restarted", self.user.name)
+                return
+            finally:
+                self._restarting = False
+            missed = 0
+
+    async def poll(self):
+        if getattr(self, "_restarting", False):
+            return None  # the seat is coming back: its server is not gone
+        return await super().poll()
 
     def _prepare(self, seat: Seat) -> None:
-        """The course's images in the student's engine, and the lessons in their home (each
-        only once: a student's own changes are kept)."""
-        engine = Engine.at(seat.docker_host)
-        try:
-            if self.images_tarball and engine.image(_images.HUB_IMAGE) is None:
-                engine.load(self.images_tarball)
-        finally:
-            engine.close()
+        """The lessons in the student's home, and nbgrader's settings (each only once: a
+        student's own changes are kept)."""
         made = []
         lessons = seat.home / "lessons"
         if not lessons.exists():
@@ -159,13 +195,18 @@ class SeatSpawner(LocalProcessSpawner):
                 os.chown(path, seat.uid, seat.gid)
 
     async def stop(self, now=False):
+        watching = getattr(self, "_watching", None)
+        if watching is not None:
+            watching.cancel()
         # Everything in the seat first (server, kernels, engine): the server is not our child
         # but the child of ``unshare``, which ignores the signals JupyterHub would send it.
         await asyncio.to_thread(self._seat().stop)
         await super().stop(now=True)
-        for server in getattr(self, "_forwards", []):
-            server.close()
-        self._forwards = []
+        for name in ("_hub_forward", "_proxy_forward"):
+            server = getattr(self, name, None)
+            if server is not None:
+                server.close()
+                setattr(self, name, None)
 
 
 _WRITTEN = "# Written by the classroom server (grader classroom)."

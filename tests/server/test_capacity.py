@@ -75,6 +75,18 @@ def test_start_refuses_limits_the_machine_cannot_give_before_anything_is_made(
     said = _Text()
     assert cli.main([*args[:-2], "--memory", "lots"], said, said) == cli.ExitStatus.NOT_READY
     assert "--memory 'lots' is not a size" in said.text
+    said = _Text()
+    assert cli.main([*args[:-2], "--max-students", "0"], said, said) == cli.ExitStatus.NOT_READY
+    assert "--max-students 0 is below one" in said.text
+    assert not (tmp_path / "state").exists()
+
+
+def test_the_machine_holds_as_many_seats_as_its_memory_beside_the_hub():
+    total = psutil.virtual_memory().total >> 20
+    held = capacity.seats_held()
+    assert held == (total - capacity.HOST_MEMORY_MB) // capacity.SEAT_MEMORY_MB
+    small = Limits(memory_mb=256, processes=512, disk_mb=8192, cpus=1)  # a seat capped lower
+    assert capacity.seats_held(small) == (total - capacity.HOST_MEMORY_MB) // 256
 
 
 def _free_port() -> int:

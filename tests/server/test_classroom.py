@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ import requests
 from grader import cli
 from grader.infra import places
 from grader.infra.net import free_port
+from grader.infra.wait import wait_until
 from grader.isolation import sandbox
 from grader.isolation.seats import Seat
 from grader.server import control
@@ -256,6 +258,43 @@ def test_a_lab_goes_out_is_handed_in_graded_and_comes_back(classroom):
         f"Score: {score:.1f}" in reports[0].read_text()
         or f"{score:.1f} / " in reports[0].read_text()
     )
+
+
+def _server_pid(username: str) -> int | None:
+    found = [p for p in Seat(username).processes() if b"jupyterhub-singleuser" in _cmdline(p)]
+    return min(found) if found else None
+
+
+def test_a_students_engine_that_dies_comes_back_by_itself_with_their_push(classroom):
+    url, _ = classroom
+    alice, bob = Person(url, "srvalice", "alice pw 1"), Person(url, "srvbob12", "bob-pw-22")
+    for person in (alice, bob):
+        person.wait_for_server()
+    seat = Seat("srvalice")
+    assert seat.engine_answers()
+    before, bobs = _server_pid("srvalice"), _server_pid("srvbob12")
+    engines = [p for p in seat.processes() if _cmdline(p).startswith(b"dockerd\0")]
+    assert engines
+    for pid in engines:
+        os.kill(pid, signal.SIGKILL)  # as the out-of-memory killer would
+    status = "/user/srvalice/api/status"
+    back = wait_until(
+        lambda: (
+            seat.engine_answers()
+            and _server_pid("srvalice") not in (None, before)
+            and alice.get(status).status_code == 200
+        ),
+        120,
+        interval=0.5,
+    )
+    assert back, "her seat did not come back by itself"
+    again = alice.run(
+        "from grader import Lab\n"
+        "lab = Lab.start('srvalice', persistent=True)\n"
+        "print(lab.check('push').passed)\n"
+    )
+    assert again.strip().splitlines()[-1] == "True"  # her push, still in her registry
+    assert _server_pid("srvbob12") == bobs  # nobody else noticed
 
 
 def _roster_json() -> bytes:

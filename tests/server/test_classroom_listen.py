@@ -10,20 +10,25 @@ import random
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from grader import cli
 from grader.infra import places
 from grader.infra.net import free_port
+from grader.infra.wait import wait_until
 from grader.isolation import sandbox
 from grader.isolation.seats import Seat
 from grader.server import control, listen
+from grader.server.client import Person
 from tests.server.conftest import own_classroom
 
+# Its seats run on engines of their own (the host engine only supplies images), in a state root
+# of the run's own: it runs once, beside the classroom modules (Makefile: the other stream).
 pytestmark = [
     pytest.mark.docker,
-    pytest.mark.classroom_server,
+    pytest.mark.one_engine,
     pytest.mark.skipif(not sandbox.support()[0], reason=f"no seats here: {sandbox.support()[1]}"),
 ]
 
@@ -78,6 +83,21 @@ class Network:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _engines(seat: Seat) -> set[int]:
+    return {p for p in seat.processes() if _cmdline(p).startswith(b"dockerd\0")}
+
+
+def _servers(seat: Seat) -> set[int]:
+    return {p for p in seat.processes() if b"jupyterhub-singleuser" in _cmdline(p)}
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 class _Text:
     def __init__(self) -> None:
         self.text = ""
@@ -109,6 +129,10 @@ def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_
             "0.5",
             "--memory",
             "1.5G",
+            "--max-students",
+            "1",
+            "--warm",
+            "1",
         ]
         assert cli.main(args, out=out, err=out) == cli.ExitStatus.OK, out.text
         url = f"https://{lan.host}:{port}"
@@ -116,6 +140,11 @@ def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_
         authority = places.CLASSROOM.path() / "tls" / listen.AUTHORITY
         assert f"Students sign in at {url}" in out.text
         assert f"SHA-256 {listen.fingerprint(cert)}" in out.text  # what students compare
+        # her seat is started ahead (--warm 1): engine and images, before she signs in
+        seat = Seat(STUDENT)
+        assert wait_until(seat.engine_answers, 180, interval=0.5), "no seat was started ahead"
+        engine = _engines(seat)
+        assert engine and not _servers(seat)
         seen = lan.python(f"""
             import json, requests
             from grader.server.client import Person
@@ -139,6 +168,7 @@ def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_
             print(json.dumps(seen))
         """)
         cores_used = seen.pop("cores_used")
+        assert _engines(seat) == engine and _servers(seat)  # signing in used the warm seat
         assert seen == {
             "untrusted": "certificate refused",
             "plain": "no answer",
@@ -153,4 +183,10 @@ def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_
                     limits[name.split(".")[0]] = (path / name).read_text().split()[0]
         assert limits == {"memory": str(1536 << 20), "cpu": "50000"}
         assert cores_used <= 0.7, cores_used
+        # one server at a time (--max-students 1): the next person is told so, and when to retry
+        late = Person(url, *teacher, verify=str(authority))
+        assert late.signed_in.status_code == 302
+        refused = late.session.get(f"{url}/hub/spawn/{teacher[0]}", verify=str(authority))
+        assert refused.status_code == 429
+        assert "Active user limit exceeded. Try again in a few minutes." in refused.text
         control.stop(log=lambda _: None)

@@ -8,7 +8,7 @@ import pytest
 
 from grader import cli
 from grader.errors import InvalidInput
-from grader.server import readiness
+from grader.server import capacity, readiness
 
 
 def _by_subject(students: int) -> dict:
@@ -22,12 +22,12 @@ def test_one_student_fits_and_each_resource_is_named():
         "cgroup controllers", "classroom proxy",
     }  # fmt: skip
     memory = found["classroom memory"]
-    assert memory.ok and f"{readiness.SEAT_MEMORY_MB} MB a signed-in student" in memory.detail
+    assert memory.ok and f"{capacity.SEAT_MEMORY_MB} MB a signed-in student" in memory.detail
 
 
 def test_a_class_larger_than_the_memory_is_told_how_many_it_holds():
-    available = (psutil.virtual_memory().total >> 20) - readiness.HOST_MEMORY_MB
-    holds = available // readiness.SEAT_MEMORY_MB
+    available = (psutil.virtual_memory().total >> 20) - capacity.HOST_MEMORY_MB
+    holds = available // capacity.SEAT_MEMORY_MB
     memory = _by_subject(holds + 1)["classroom memory"]
     assert not memory.ok and memory.blocking
     assert memory.detail.endswith(f"it holds {holds}")
@@ -38,7 +38,7 @@ def test_a_class_larger_than_the_memory_is_told_how_many_it_holds():
 def test_disks_that_could_not_all_fill_warn_and_disks_that_do_not_fit_at_first_block():
     many = _by_subject(10_000)["classroom disk"]  # 10,000 x 8 GB: no machine here has it
     assert not many.ok and "full disks would not all fit" in many.detail and "--disk " in many.fix
-    assert many.blocking == (10_000 * readiness.SEAT_DISK_MB > _free())
+    assert many.blocking == (10_000 * capacity.SEAT_DISK_MB > _free())
     assert _by_subject(1)["classroom disk"].ok
 
 
