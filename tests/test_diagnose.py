@@ -815,6 +815,9 @@ DOCUMENTED = [
     ("disk-full", "!docker pull nvcr.io/nvidia/nemo:v0.11", "failed to register layer: Error processing tar file(exit status 1): write /opt/conda/lib/python3.6/site-packages/torch/lib/libtorch.so: no space left on device", None),
     # https://github.com/docker/for-win/issues/13751 (Docker Desktop 4.24.2)
     ("disk-full", "!docker pull my-remote/common-components/x86-64-linux-cpp-cmake-docker:latest", "failed to register layer: no space left on device", None),
+    # seen on this project's machines (2026-12-06): a push to a registry whose disk is full (its
+    # log: "no space left on device"); docker retried each layer for 50 s, then said this
+    ("registry-failed", "!docker push localhost:5999/big:v1", "c087069e1987: Retrying in 1 second\nreceived unexpected HTTP status: 500 Internal Server Error", None),
 ]  # fmt: skip
 
 
@@ -1049,3 +1052,12 @@ def test_the_module_imports_nothing_heavy():
             "..result",
             *own,
         }, module.name
+
+
+def test_a_registry_failure_is_read_as_a_full_disk_only_for_a_push():
+    said = "received unexpected HTTP status: 500 Internal Server Error"
+    found = diagnose("!docker push localhost:5000/ann/app:v1", said, 1, None)
+    assert found.error == "registry-failed" and "full disk" in found.cause
+    assert "docker system df" in found.fix and "docker logs" in found.fix
+    pulled = diagnose("!docker pull localhost:5000/ann/app:v1", said, 1, None)
+    assert pulled is None or pulled.error != "registry-failed"

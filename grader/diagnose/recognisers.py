@@ -38,6 +38,7 @@ from .registry import (
     _digest_missing,
     _manifest_unknown,
     _no_latest,
+    _registry_failed,
     _registry_http,
     _registry_tls,
     _registry_unreachable,
@@ -207,6 +208,11 @@ RECOGNISERS: tuple[Recogniser, ...] = (
             r"insufficient_scope",
         ),
         _push_denied,
+    ),
+    Recogniser(
+        "registry-failed",
+        _patterns(r"received unexpected HTTP status: 500 Internal Server Error"),
+        _registry_failed,
     ),
     Recogniser(
         "registry-http",

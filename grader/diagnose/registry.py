@@ -92,6 +92,23 @@ def _renamed(cmd: Command, image: str, new: str) -> str | None:
     return cmd.replaced(image, new)
 
 
+def _registry_failed(seen: Seen) -> tuple[str, str] | None:
+    """A registry that answered 500 (its own failure) to a push, after docker's retries."""
+    if not seen.command.find("push"):
+        return None
+    return (
+        "The registry failed while storing your push (HTTP 500 is the registry's own error, "
+        "after docker retried each layer): with the course's registry the usual cause is a "
+        "full disk, since it keeps the layers you push on your engine's disk (in a classroom, "
+        "your seat's own).",
+        "See what takes the room: "
+        + shell("docker system df")
+        + "; remove what you no longer need (`!docker image prune`, `!docker builder prune`, "
+        "`!docker rmi NAME:TAG` for tags you are done with), then push again. The registry's "
+        "own log says what failed: `!docker logs REGISTRY_CONTAINER` (`!docker ps` names it).",
+    )
+
+
 def _registry_http(seen: Seen) -> tuple[str, str]:
     ctx, cmd = seen.context, seen.command
     login = cmd.find("login")
