@@ -219,6 +219,27 @@ def test_two_labs_at_the_same_time_do_not_collide(engine):
     assert all(r["login"] for r in results)
 
 
+def test_a_port_taken_between_its_choice_and_the_hubs_start_is_chosen_again(engine, monkeypatch):
+    """Two labs (two test streams, two learners) may pick the same free port at once: the one
+    that loses the race starts on another port instead of failing."""
+    from grader.infra import net
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        held = taken.getsockname()[1]
+        picks = iter([held])  # the first pick is taken by the time the hub publishes it
+        chosen = net.registry_port
+        monkeypatch.setattr(
+            net, "registry_port", lambda check=True: next(picks, 0) or chosen(check)
+        )
+        with Lab.start(username="john123") as lab:
+            assert not lab.registry.endswith(f":{held}")
+            assert lab.check("account").passed  # the hub on its new port answers
+        with pytest.raises(PortInUse):  # a port the learner asked for is never changed
+            Lab.start(username="john123", port=held)
+
+
 @pytest.mark.parametrize("buildkit", ["1", "0"], ids=["BuildKit", "legacy builder"])
 def test_start_rebuilds_the_app_image_when_it_is_missing(engine, monkeypatch, buildkit):
     if buildkit == "1" and docker("buildx", "version", check=False).returncode != 0:

@@ -8,6 +8,7 @@ class (``cls``), which this module builds without importing it: :mod:`.lab` impo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -17,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import TypeVar
 
-from ..errors import InvalidInput, RegistryUnavailable
+from ..errors import InvalidInput, PortInUse, RegistryUnavailable
 from ..hub.containers import ClassroomRegistry
 from ..hub.dockerhub import RemoteHub
 from ..infra import cellshell, net, places
@@ -84,6 +85,7 @@ def create(
     """A new lab; with ``username`` None, one whose account the notebook creates (grading);
     with ``home``, its Docker configuration is ``home/.docker`` (else in the lab's state)."""
     lab_id = secrets.token_hex(6)
+    chosen = port is None  # a port we pick may be taken by someone else before the hub binds it
     if persistent:
         state_dir = places.LEARNERS.make() / (username or SIGN_UP)
         shutil.rmtree(state_dir, ignore_errors=True)
@@ -96,19 +98,31 @@ def create(
         labels = owner_labels()
         port = port or net.registry_port()
     labels.update({LAB: lab_id, ROLE: "registry", STATE_DIR: str(state_dir)})
-    registry = ClassroomRegistry(
-        course_images.registry, labels, host_port=port, hub_image=course_images.hub
-    )
     # No username: a learner who signs up on the hub's page (their password is theirs alone).
     password, token = (new_password() if username else ""), ""
+    name = f"{username or ('learner' if persistent else 'grading')}-{lab_id}"
     try:
-        name = f"{username or ('learner' if persistent else 'grading')}-{lab_id}"
-        registry.with_name(f"classroom-registry-{name}")
-        registry.hub.with_name(f"classroom-hub-{name}")
-        if username is not None:  # the account opens while the registry starts
-            token = registry.start(lambda hub: _open_account(hub, username, password)).prepared
-        else:
-            registry.start()
+        for attempt in range(3):
+            registry = ClassroomRegistry(
+                course_images.registry, labels, host_port=port, hub_image=course_images.hub
+            )
+            registry.with_name(f"classroom-registry-{name}")
+            registry.hub.with_name(f"classroom-hub-{name}")
+            try:
+                if username is not None:  # the account opens while the registry starts
+                    opening = lambda hub: _open_account(hub, username, password)  # noqa: E731
+                    token = registry.start(opening).prepared
+                else:
+                    registry.start()
+                break
+            except PortInUse:
+                if not chosen or attempt == 2:
+                    raise
+                # The hub's container was made but not started: made again, on another port.
+                with contextlib.suppress(Exception):
+                    client = registry.hub.get_docker_client().client
+                    client.containers.get(f"classroom-hub-{name}").remove(force=True)
+                port = net.registry_port()
         config = DockerConfig.create(home / ".docker" if home else state_dir / "docker")
     except BaseException:
         remove_lab(engine, lab_id, str(state_dir))
