@@ -647,6 +647,9 @@ def arrival(size: Size) -> list[dict]:
             warmed = time.perf_counter()
             for name in names:  # the pool starts each seat ahead, one after the other
                 while not seats.Seat(name).engine_answers():
+                    if time.perf_counter() - warmed > 300 * count:
+                        log = places.CLASSROOM.path() / "warm.log"
+                        raise RuntimeError(f"seats not started ahead: {log.read_text()[-2000:]}")
                     time.sleep(0.5)
             warm_seconds = time.perf_counter() - warmed
 
