@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import requests
 
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import places
+from ..infra.wait import wait_until
 from ..isolation import sandbox
 from ..isolation.seats import Seat, course_user
 from . import control
@@ -185,12 +185,12 @@ class _Hub:
         """Stop ``username``'s server (the spawner stops their whole seat) and wait for it."""
         url = f"{self.api}/users/{username}"
         requests.delete(f"{url}/server", headers=self.headers, timeout=30)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def stopped() -> bool:
             found = requests.get(url, headers=self.headers, timeout=30)
-            if found.status_code == 404 or not found.json().get("servers"):
-                return
-            time.sleep(0.5)
+            return found.status_code == 404 or not found.json().get("servers")
+
+        wait_until(stopped, timeout, interval=0.5)
 
     def remove(self, username: str) -> None:
         requests.delete(f"{self.api}/users/{username}", headers=self.headers, timeout=30)
