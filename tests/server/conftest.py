@@ -19,6 +19,19 @@ from grader.isolation.seats import Seat
 from grader.server import control
 
 
+class Said:
+    """What ``grader`` printed, for ``cli.main(args, out=Said(), err=Said())``: its ``text``."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def own_classroom(root: Path, roster: str, usernames):
     """The roster's file (in ``root``), with the course's state (the classroom's folders, and

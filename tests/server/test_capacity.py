@@ -13,6 +13,7 @@ from grader.errors import InvalidInput
 from grader.isolation.rootless import Limits
 from grader.isolation.seats import DEFAULT_LIMITS
 from grader.server import capacity
+from tests.server.conftest import Said
 
 
 @pytest.mark.parametrize(
@@ -66,16 +67,16 @@ def test_start_refuses_limits_the_machine_cannot_give_before_anything_is_made(
     monkeypatch.setenv("COURSE_STATE_ROOT", str(tmp_path / "state"))
     roster = tmp_path / "roster.csv"
     roster.write_text("capalice,pw\n")
-    said = _Text()
+    said = Said()
     args = ["classroom", "start", "--roster", str(roster), "--port", "1", "--cpus", "999"]
     args[-3] = str(_free_port())
     assert cli.main(args, said, said) == cli.ExitStatus.NOT_READY
     assert "--cpus 999 is more than one seat can get" in said.text
     assert not (tmp_path / "state").exists()
-    said = _Text()
+    said = Said()
     assert cli.main([*args[:-2], "--memory", "lots"], said, said) == cli.ExitStatus.NOT_READY
     assert "--memory 'lots' is not a size" in said.text
-    said = _Text()
+    said = Said()
     assert cli.main([*args[:-2], "--max-students", "0"], said, said) == cli.ExitStatus.NOT_READY
     assert "--max-students 0 is below one" in said.text
     assert not (tmp_path / "state").exists()
@@ -93,14 +94,3 @@ def _free_port() -> int:
     from grader.infra.net import free_port
 
     return free_port()
-
-
-class _Text:
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text += text
-
-    def flush(self) -> None:
-        pass

@@ -25,7 +25,7 @@ from grader.server.client import Person
 from grader.server.spawner import COURSE_ID
 from tests.grading.answers import CRAFTED
 from tests.grading.course import fill
-from tests.server.conftest import own_classroom
+from tests.server.conftest import Said, own_classroom
 
 pytestmark = [
     pytest.mark.docker,
@@ -56,23 +56,12 @@ def classroom(where):
 def _fails_before_anything_starts(roster_text: str, tmp_path, port: int | None = None):
     roster = tmp_path / "roster.csv"
     roster.write_text(roster_text)
-    out, err = _Text(), _Text()
+    out, err = Said(), Said()
     args = ["classroom", "start", "--roster", str(roster), "--port", str(port or free_port())]
     status = cli.main(args, out=out, err=err)
     assert status == cli.ExitStatus.NOT_READY
     assert not (places.CLASSROOM.path() / "jupyterhub.pid").exists()
     return err.text
-
-
-class _Text:
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text += text
-
-    def flush(self) -> None:
-        pass
 
 
 def test_bad_rosters_and_a_taken_port_stop_it_before_anything_starts(where, tmp_path):
@@ -302,7 +291,7 @@ def _roster_json() -> bytes:
 
 
 def _cli(*args: str) -> tuple[int, str]:
-    said = _Text()
+    said = Said()
     return cli.main(["classroom", *args], out=said, err=said), said.text
 
 

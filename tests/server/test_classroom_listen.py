@@ -22,7 +22,7 @@ from grader.isolation import sandbox
 from grader.isolation.seats import Seat
 from grader.server import control, listen
 from grader.server.client import Person
-from tests.server.conftest import own_classroom
+from tests.server.conftest import Said, own_classroom
 
 # Its seats run on engines of their own (the host engine only supplies images), in a state root
 # of the run's own: it runs once, beside the classroom modules (Makefile: the other stream).
@@ -98,17 +98,6 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-class _Text:
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text += text
-
-    def flush(self) -> None:
-        pass
-
-
 def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_path):
     teacher = ("lsnteach", "teach pw")
     roster = f"{STUDENT},{PASSWORD}\n{teacher[0]},{teacher[1]},instructor\n"
@@ -117,7 +106,7 @@ def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_
         own_classroom(tmp_path, roster, (STUDENT, teacher[0])) as roster_path,
     ):
         port = free_port()
-        out = _Text()
+        out = Said()
         args = [
             "classroom",
             "start",

@@ -16,6 +16,7 @@ from grader import cli
 from grader.errors import InvalidInput
 from grader.infra.net import free_port
 from grader.server import listen
+from tests.server.conftest import Said
 
 
 @pytest.mark.parametrize(
@@ -171,25 +172,14 @@ def test_ipv6_urls_are_bracketed():
     assert where.bind_url == "http://[::]:8443" and where.local_url == "http://[::1]:8443"
 
 
-class _Text:
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text += text
-
-    def flush(self) -> None:
-        pass
-
-
 def _start(tmp_path, monkeypatch, *options: str) -> tuple[int, str]:
     """``grader classroom start`` with ``options``, on a state root of the test's own: its exit
     status and what it said on stderr; nothing may have been made in the state root."""
     monkeypatch.setenv("COURSE_STATE_ROOT", str(tmp_path / "state"))
     roster = tmp_path / "roster.csv"
     roster.write_text("lsnalice,pw alice\n")
-    err = _Text()
-    status = cli.main(["classroom", "start", "--roster", str(roster), *options], _Text(), err)
+    err = Said()
+    status = cli.main(["classroom", "start", "--roster", str(roster), *options], Said(), err)
     assert not (tmp_path / "state").exists()
     return status, err.text
 
