@@ -27,6 +27,7 @@ from pathlib import Path
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import engine, places
 from ..infra.images import HUB_IMAGE
+from ..infra.wait import wait_until
 from . import jail, rootless
 from .netns import Namespace
 from .rootless import PATH, Limits, make_cgroups
@@ -131,7 +132,7 @@ class Seat:
         self.state.mkdir(exist_ok=True, mode=0o700)
         with open(self.state / "ready.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            started = not self.engine_answers()
+            started = not self.engine_running()
             self.start_engine(timeout)
             if images:
                 seat_engine = engine.Engine.at(self.docker_host)
@@ -143,9 +144,19 @@ class Seat:
         return started
 
     def start_engine(self, timeout: float = 60) -> None:
-        """Start the student's rootless engine (if it is not running) and wait for it."""
-        if self.engine_answers():
-            return
+        """Start the student's rootless engine (if it is not running) and wait for it. One that
+        runs already is waited for, never started twice: on a loaded machine an engine may
+        take longer than a ping's seconds to answer, and a second start would fail and stop the
+        seat, the first engine with it."""
+        if self.engine_running():
+            if wait_until(self.engine_answers, timeout, give_up=lambda: not self.engine_running()):
+                return
+            if self.engine_running():
+                raise SandboxUnavailable(
+                    f"{self.username}'s engine runs but has not answered in {timeout:.0f} s.",
+                    f"Its log: {self.state / 'engine.log'}. `sudo grader classroom stop` ends it "
+                    "(then `sudo grader classroom start` again).",
+                )
         places.SEATS.make()
         self.state.mkdir(exist_ok=True, mode=0o700)
         self.runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -213,6 +224,16 @@ class Seat:
     def engine_answers(self) -> bool:
         socket = Path(self.docker_host.removeprefix("unix://"))
         return socket.exists() and engine.answers(self.docker_host)
+
+    def engine_running(self) -> bool:
+        """Is the engine's process alive (whether or not it answers now: a busy engine on a
+        loaded machine can take longer than a ping's seconds, a killed one never comes back)?"""
+        try:
+            pid = int((self.runtime / "docker.pid").read_text())
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return False
+        return command.startswith(b"dockerd\0") and not rootless.zombie(pid)
 
     @property
     def netns_file(self) -> Path:

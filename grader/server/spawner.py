@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import urllib.parse
 from pathlib import Path
 from subprocess import Popen
@@ -38,8 +39,10 @@ INSTRUCTOR_PLUGINS = (
 )
 """nbgrader's instructor tools in JupyterLab (the formgrader among them)."""
 ENGINE_WATCH_SECONDS = 3.0
-"""How often a student's engine is asked whether it answers (twice unanswered: the seat is
-restarted)."""
+"""How often a student's engine is looked at (its process gone twice: the seat is restarted)."""
+ENGINE_HUNG_SECONDS = 120.0
+"""How long an engine whose process runs may leave every ping unanswered before its seat is
+restarted."""
 INNER_PORT = 8888
 """Where a student's JupyterLab listens, inside their namespace (the same for every student)."""
 COURSE_ROOT = Path(__file__).resolve().parents[2]
@@ -132,19 +135,23 @@ class SeatSpawner(LocalProcessSpawner):
         self.pid = self.proc.pid
 
     async def _watch_engine(self, seat: Seat) -> None:
-        """Restart the seat when its engine stops answering twice in a row (killed, out of
-        memory): everything in it ends (the engine's network namespace goes with the engine,
-        and the student's server and kernels run in it), then engine and server start again.
-        What the student pushed is on the seat's disk, and their files in their home; the
-        browser reconnects to the new server by itself, kernels start afresh."""
-        missed = 0
+        """Restart the seat when its engine's process is gone (killed, out of memory), or when
+        it has not answered for ENGINE_HUNG_SECONDS: everything in it ends (the engine's
+        network namespace goes with the engine, and the student's server and kernels run in
+        it), then engine and server start again. What the student pushed is on the seat's
+        disk, and their files in their home; the browser reconnects to the new server by
+        itself, kernels start afresh. A busy engine on a loaded machine may not answer a ping
+        for seconds: that alone restarts nothing (it did, in CI, in the middle of a lab)."""
+        gone, silent_since = 0, None
         while self.proc is not None and self.proc.poll() is None:
             await asyncio.sleep(ENGINE_WATCH_SECONDS)
-            if await asyncio.to_thread(seat.engine_answers):
-                missed = 0
-                continue
-            missed += 1
-            if missed < 2 or self.proc.poll() is not None:
+            running = await asyncio.to_thread(seat.engine_running)
+            answers = running and await asyncio.to_thread(seat.engine_answers)
+            gone = 0 if running else gone + 1
+            silent_since = None if answers else silent_since or time.monotonic()
+            silent = time.monotonic() - silent_since if silent_since else 0
+            hung = silent > ENGINE_HUNG_SECONDS
+            if (gone < 2 and not hung) or self.proc.poll() is not None:
                 continue
             self.log.warning("%s's engine stopped: restarting their seat", self.user.name)
             self._restarting = True
@@ -157,7 +164,7 @@ class SeatSpawner(LocalProcessSpawner):
                 return
             finally:
                 self._restarting = False
-            missed = 0
+            gone, silent_since = 0, None
 
     async def poll(self):
         if getattr(self, "_restarting", False):

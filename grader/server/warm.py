@@ -24,11 +24,14 @@ from ..isolation.rootless import Limits
 from ..isolation.seats import Seat, course_user
 
 INTERVAL = 10.0
+WARM_TIMEOUT = 300.0
+"""How long a seat started ahead may take to answer (nobody waits for it; a loaded machine
+starts an engine in seconds to minutes)."""
 
 
 def idle(seat: Seat) -> bool:
-    """The seat's engine answers and the student's server is not running."""
-    return seat.engine_answers() and not any(
+    """The seat's engine runs and the student's server does not."""
+    return seat.engine_running() and not any(
         b"jupyterhub-singleuser" in _cmdline(pid) for pid in seat.processes()
     )
 
@@ -44,10 +47,10 @@ def fill(roster: Path, count: int, images: str, limits: Limits, log=print) -> li
     for seat in seats:
         if waiting >= count:
             break
-        if seat.engine_answers():
+        if seat.engine_running():
             continue
         try:
-            seat.ready(images)
+            seat.ready(images, timeout=WARM_TIMEOUT)
         except Exception as error:  # noqa: BLE001 - one seat that cannot start stops no other
             log(f"warm: {seat.username}'s seat could not be started ahead: {error}")
             continue

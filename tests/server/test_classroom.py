@@ -8,6 +8,8 @@ import os
 import signal
 import socket
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import psutil
@@ -22,7 +24,7 @@ from grader.isolation import sandbox
 from grader.isolation.seats import Seat
 from grader.server import control
 from grader.server.client import Person
-from grader.server.spawner import COURSE_ID
+from grader.server.spawner import COURSE_ID, ENGINE_WATCH_SECONDS
 from tests.grading.answers import CRAFTED
 from tests.grading.course import fill
 from tests.server.conftest import Said, own_classroom
@@ -252,6 +254,33 @@ def test_a_lab_goes_out_is_handed_in_graded_and_comes_back(classroom):
 def _server_pid(username: str) -> int | None:
     found = [p for p in Seat(username).processes() if b"jupyterhub-singleuser" in _cmdline(p)]
     return min(found) if found else None
+
+
+def test_a_busy_engine_is_waited_for_never_restarted_or_started_twice(classroom):
+    """An engine that answers nothing for a while (frozen here, as a loaded machine can keep one
+    from answering a ping for seconds) is neither restarted by the watchdog nor started a
+    second time by a seat's start (which once stopped the seat, the first engine with it)."""
+    url, _ = classroom
+    bob = Person(url, "srvbob12", "bob-pw-22")
+    bob.wait_for_server()
+    seat, server = Seat("srvbob12"), _server_pid("srvbob12")
+    engines = [p for p in seat.processes() if _cmdline(p).startswith(b"dockerd\0")]
+    assert engines and seat.engine_running()
+    for pid in engines:
+        os.kill(pid, signal.SIGSTOP)
+    thaw = threading.Timer(
+        4 * ENGINE_WATCH_SECONDS, lambda: [os.kill(p, signal.SIGCONT) for p in engines]
+    )
+    thaw.start()
+    try:
+        assert not seat.engine_answers()  # frozen: no answer, as a ping under load
+        assert seat.ready(timeout=60) is False  # waited for the engine that runs
+    finally:
+        thaw.join()
+    time.sleep(2 * ENGINE_WATCH_SECONDS)  # the watchdog looks again after the thaw
+    assert [p for p in seat.processes() if _cmdline(p).startswith(b"dockerd\0")] == engines
+    assert _server_pid("srvbob12") == server
+    assert bob.get("/user/srvbob12/api/status").status_code == 200
 
 
 def test_a_students_engine_that_dies_comes_back_by_itself_with_their_push(classroom):
