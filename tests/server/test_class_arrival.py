@@ -1,0 +1,87 @@
+"""A class arriving at once: every student signs in within seconds (over HTTP, as browsers do),
+reaches a ready lab in a seat started ahead, and pushes at the same moment as the others; every
+push check passes; the stop leaves nothing behind. ``COURSE_TEST_CLASS_SIZE`` students (4 here,
+to keep CI in its time; ``make bench``'s arrival figure takes 30 through the same path)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from grader.infra import places
+from grader.infra.net import free_port
+from grader.infra.wait import wait_until
+from grader.isolation import sandbox
+from grader.isolation.seats import Seat
+from grader.server import control
+from grader.server.client import Person
+from tests.server.conftest import own_classroom
+from tests.server.test_classroom import LESSON_04
+
+# Its seats run on engines of their own (the host engine only supplies images), in a state root
+# of the run's own: it runs once, beside the classroom modules (Makefile: the other stream).
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.one_engine,
+    pytest.mark.slow,
+    pytest.mark.skipif(not sandbox.support()[0], reason=f"no seats here: {sandbox.support()[1]}"),
+]
+
+SIZE = int(os.environ.get("COURSE_TEST_CLASS_SIZE", "4"))
+
+
+def test_a_class_signing_in_at_once_reaches_ready_labs_and_pushes_together(tmp_path):
+    names = [f"arrive{i:02d}" for i in range(1, SIZE + 1)]
+    roster = "".join(f"{n},pw {n}\n" for n in names) + "arriveteach,teach pw,instructor\n"
+    with own_classroom(tmp_path, roster, (*names, "arriveteach")) as roster_path:
+        port = free_port()
+        url = control.start(roster_path, port, log=lambda _: None, warm=SIZE)
+        seats = [Seat(n) for n in names]
+        assert wait_until(lambda: all(s.engine_answers() for s in seats), 120 * SIZE, interval=1)
+
+        def arrive(name: str) -> tuple[float, dict]:
+            signed_in = time.monotonic()
+            person = Person(url, name, f"pw {name}")
+            assert person.signed_in.status_code == 302, name
+            person.wait_for_server(timeout=600)
+            done = person.run(LESSON_04.replace("srvalice", name), timeout=600)
+            return signed_in, json.loads(done.strip().splitlines()[-1])
+
+        with ThreadPoolExecutor(max_workers=SIZE) as pool:
+            arrived = list(pool.map(arrive, names))
+        moments = [moment for moment, _ in arrived]
+        assert max(moments) - min(moments) < 10  # all signed in within ten seconds
+        for name, (_, done) in zip(names, arrived, strict=True):
+            assert done["push"], (name, done["pushed"])  # each push, as the check sees it
+
+        stopped = control.stop(log=lambda _: None)
+        assert any("started ahead" in line for line in stopped)
+        for seat in seats:
+            assert seat.processes() == set()
+            assert not seat.netns_file.exists()
+        with open("/proc/mounts") as mounts:
+            assert str(places.SEATS.path()) not in mounts.read()
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0
+        ours = str(places.CLASSROOM.path()).encode()
+        assert not [  # the pool of seats started ahead is gone too
+            pid for pid in map(int, _pids())
+            if b"grader.server.warm" in _cmdline(pid) and ours in _cmdline(pid)
+        ]  # fmt: skip
+
+
+def _pids() -> list[str]:
+    return [entry for entry in os.listdir("/proc") if entry.isdigit()]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
