@@ -17,6 +17,8 @@ the variable):
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,3 +133,13 @@ LEARNERS = Place("learners", 0o700, "each learner's persistent lab", in_cache=Tr
 LABS = Place("labs", 0o700, "labs that end with their kernel", in_cache=True)
 
 EVERY = (SANDBOXES, CLASSROOM, EXCHANGE, SEATS, CACHE, LEARNERS, LABS)
+
+
+def write_private(path: Path, data: str | bytes) -> None:
+    """``data`` into ``path``, root's alone from its first byte, replacing it whole at once
+    (a reader sees the old file or the new one, never half of one)."""
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data.encode() if isinstance(data, str) else data)
+    partial.replace(path)

@@ -17,7 +17,6 @@ import datetime
 import errno
 import hashlib
 import ipaddress
-import os
 import socket
 import ssl
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ..errors import InvalidInput
+from ..infra import places
 
 DEFAULT_LISTEN = "127.0.0.1:8000"
 CERT_DAYS = 365
@@ -263,19 +263,14 @@ def _builder(subject: x509.Name, issuer: x509.Name, private, days: int):
 
 def _write_key(path: Path, private) -> None:
     """The key into ``path``, readable by root alone from its first byte."""
-    partial = path.with_name(path.name + ".partial")
-    with contextlib.suppress(FileNotFoundError):
-        partial.unlink()
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(
-            private.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-    partial.replace(path)
+    places.write_private(
+        path,
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
 
 
 def fingerprint(cert: Path) -> str:
