@@ -3,6 +3,7 @@ baseline measured in the same run, their ratio, the goal and whether it was met.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -22,6 +23,7 @@ from grader.hub.containers import ClassroomRegistry
 from grader.infra import images
 from grader.infra.engine import Engine
 from grader.infra.net import first_answering, free_port
+from grader.infra.wait import wait_until
 
 from . import classpage
 from .util import median, p95, remove, scratch, timed
@@ -536,23 +538,14 @@ def classroom(size: Size) -> list[dict]:
     """Sign-in to a ready lab (server, engine, registry and hub) vs a learner's own JupyterLab
     and lab; memory per student; concurrent students doing the whole lifecycle before a push
     takes twice its time alone."""
-    from grader.infra import places
     from grader.isolation import sandbox, seats
-    from grader.server import control
     from grader.server.client import Person
 
     ok, why = sandbox.support()
     if not ok:
         return [_row("classroom server", "-", "-", None, why, None)]
     names = [f"benchseat{i}" for i in range(1, size.students + 1)]
-    folder = scratch()
-    roster = folder / "roster.csv"
-    roster.write_text("".join(f"{n},pw-{n}\n" for n in names))
-    saved = os.environ.get(places.STATE_ROOT_ENV)
-    os.environ[places.STATE_ROOT_ENV] = str(folder / "state")
-    port = free_port()
-    try:
-        url = control.start(roster, port, log=lambda _: None)
+    with _classroom(names) as url:
         people = [Person(url, n, f"pw-{n}") for n in names]
         first = people[0]
         cold = first.wait_for_server() + _lab_seconds(first)
@@ -578,15 +571,6 @@ def classroom(size: Size) -> list[dict]:
             if max(together) > 2 * alone:
                 break
             fits = count
-    finally:
-        control.stop(log=lambda _: None)
-        if saved is None:
-            os.environ.pop(places.STATE_ROOT_ENV, None)
-        else:
-            os.environ[places.STATE_ROOT_ENV] = saved
-        for name in names:
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
-        remove(folder)
     rows = [
         _row(
             "classroom: sign-in to a ready lab (own server, engine, registry, hub) vs a "
@@ -626,8 +610,7 @@ def arrival(size: Size) -> list[dict]:
     """A class signing in within seconds, its seats started ahead (``--warm N``): p50 and p95
     of the time from sign-in to a ready lab, vs a learner's own JupyterLab and ``Lab.start``."""
     from grader.infra import places
-    from grader.isolation import sandbox, seats
-    from grader.server import control
+    from grader.isolation import sandbox
     from grader.server.client import Person
 
     ok, why = sandbox.support()
@@ -637,20 +620,14 @@ def arrival(size: Size) -> list[dict]:
     rows = []
     for count in size.arrivals:
         names = [f"benchwarm{i}" for i in range(1, count + 1)]
-        folder = scratch()
-        roster = folder / "roster.csv"
-        roster.write_text("".join(f"{n},pw-{n}\n" for n in names))
-        saved = os.environ.get(places.STATE_ROOT_ENV)
-        os.environ[places.STATE_ROOT_ENV] = str(folder / "state")
-        try:
-            url = control.start(roster, free_port(), log=lambda _: None, warm=count)
+        with _classroom(names, warm=count) as url:
             warmed = time.perf_counter()
-            for name in names:  # the pool starts each seat ahead, one after the other
-                while not seats.Seat(name).engine_answers():
-                    if time.perf_counter() - warmed > 300 * count:
-                        log = places.CLASSROOM.path() / "warm.log"
-                        raise RuntimeError(f"seats not started ahead: {log.read_text()[-2000:]}")
-                    time.sleep(0.5)
+            ahead = wait_until(  # the pool starts each seat, lab and server, one after the other
+                lambda names=names: _all_ready(names), 300 * count, interval=0.5
+            )
+            if not ahead:
+                log = places.CLASSROOM.path() / "warm.log"
+                raise RuntimeError(f"seats not started ahead: {log.read_text()[-2000:]}")
             warm_seconds = time.perf_counter() - warmed
 
             def sign_in(name: str, url: str = url) -> float:
@@ -662,15 +639,6 @@ def arrival(size: Size) -> list[dict]:
 
             with ThreadPoolExecutor(max_workers=count) as pool:
                 times = sorted(pool.map(sign_in, names))
-        finally:
-            control.stop(log=lambda _: None)
-            if saved is None:
-                os.environ.pop(places.STATE_ROOT_ENV, None)
-            else:
-                os.environ[places.STATE_ROOT_ENV] = saved
-            for name in names:
-                subprocess.run(["userdel", "--remove", name], capture_output=True)
-            remove(folder)
         worst = p95(times)
         rows.append(
             _row(
@@ -685,6 +653,38 @@ def arrival(size: Size) -> list[dict]:
             )
         )
     return rows
+
+
+def _all_ready(names: list[str]) -> bool:
+    from grader.server.hubapi import HubAPI
+
+    servers = HubAPI.of_classroom().servers()
+    return all(servers.get(name) == "ready" for name in names)
+
+
+@contextlib.contextmanager
+def _classroom(names: list[str], warm: int | None = None):
+    """A classroom for ``names`` (password ``pw-NAME``) in a state root of its own, started
+    (``warm`` seats ahead); its URL. At the end it is stopped and its users and folders go."""
+    from grader.infra import places
+    from grader.server import control
+
+    folder = scratch()
+    roster = folder / "roster.csv"
+    roster.write_text("".join(f"{n},pw-{n}\n" for n in names))
+    saved = os.environ.get(places.STATE_ROOT_ENV)
+    os.environ[places.STATE_ROOT_ENV] = str(folder / "state")
+    try:
+        yield control.start(roster, free_port(), log=lambda _: None, warm=warm)
+    finally:
+        control.stop(log=lambda _: None)
+        if saved is None:
+            os.environ.pop(places.STATE_ROOT_ENV, None)
+        else:
+            os.environ[places.STATE_ROOT_ENV] = saved
+        for name in names:
+            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        remove(folder)
 
 
 def _lab_seconds(person) -> float:

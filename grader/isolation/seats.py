@@ -269,6 +269,16 @@ class Seat:
         }
         return jail.command(spec, self.state, self.netns_file)
 
+    def run(
+        self, argv: list[str], env: dict[str, str], show: list[str], timeout: float
+    ) -> subprocess.CompletedProcess:
+        """Run ``argv`` as the student in their seat (:meth:`jail`), counted against the seat's
+        limits, and wait for it; what it printed is in the result."""
+        return subprocess.run(
+            self.jail(argv, env, show), preexec_fn=self.enter_cgroups, capture_output=True,
+            text=True, timeout=timeout, env={"PATH": PATH},
+        )  # fmt: skip
+
     # --- limits and the end ------------------------------------------------------------------
 
     def cgroup_paths(self) -> list[Path]:

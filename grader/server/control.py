@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -153,6 +154,7 @@ def start(
     engine = Engine.connect()
     course = _images.ensure(engine, log=lambda line: log(line))
     tarball = _images.saved(engine, course)
+    shutil.rmtree(state / _roster.ARRIVED, ignore_errors=True)  # a new class: nobody came yet
     config = state / "jupyterhub_config.py"
     most = max_students or capacity.seats_held(limits)
     config.write_text(hubconfig.write(people, where, roster_file, tarball, proxy, limits, most))
@@ -179,7 +181,7 @@ def start(
             )
         time.sleep(0.2)
     if warm:
-        _start_warming(roster_file, warm, tarball, limits)
+        _start_warming(roster_file, warm, tarball, limits, most)
         log(
             f"classroom: starting {warm} seat(s) ahead of their students (log: {state / 'warm.log'})"
         )
@@ -187,13 +189,13 @@ def start(
     return where.url
 
 
-def _start_warming(roster_file: Path, count: int, tarball: Path, limits: Limits) -> None:
+def _start_warming(roster_file: Path, count: int, tarball: Path, limits: Limits, most: int) -> None:
     """The pool of seats started ahead (:mod:`.warm`), in the background."""
     state = places.CLASSROOM.path()
     with open(state / "warm.log", "ab") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "grader.server.warm", "--roster", str(roster_file),
-             "--count", str(count), "--images", str(tarball),
+             "--count", str(count), "--most", str(most), "--images", str(tarball),
              "--limits", json.dumps(asdict(limits))],
             cwd=state, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)},

@@ -12,21 +12,18 @@ notices either: the hub reads the roster at each sign-in (:class:`.spawner.Roste
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import requests
-
 from ..errors import InvalidInput, SandboxUnavailable
 from ..infra import places
-from ..infra.wait import wait_until
 from ..isolation import sandbox
 from ..isolation.seats import Seat, course_user
 from . import control
 from . import roster as _roster
+from .hubapi import HubAPI
 
 
 @dataclass
@@ -129,7 +126,7 @@ def forget(username: str, keep_work: str | Path | None = None, log=print) -> Pat
                 "Give --keep-work a folder that holds no folder of that name.",
             )
     seat = Seat(username)
-    hub = _Hub.running()
+    hub = HubAPI.of_classroom() if control.running() else None
     if hub is not None:
         hub.stop_server(username)
     seat.stop()
@@ -165,32 +162,3 @@ def _keep(seat: Seat, kept: Path) -> None:
     shutil.copytree(seat.home, kept, symlinks=True, ignore=skip)
     subprocess.run(["chown", "-R", "--no-dereference", "root:root", str(kept)], check=True)
     kept.chmod(0o700)
-
-
-class _Hub:
-    """The running hub's API, as ``grader classroom`` reaches it (the token ``start`` wrote)."""
-
-    def __init__(self, api: str, token: str) -> None:
-        self.api = api
-        self.headers = {"Authorization": f"token {token}"}
-
-    @classmethod
-    def running(cls) -> _Hub | None:
-        if not control.running():
-            return None
-        found = json.loads((places.CLASSROOM.path() / "control.json").read_text())
-        return cls(found["api"], found["token"])
-
-    def stop_server(self, username: str, timeout: float = 60) -> None:
-        """Stop ``username``'s server (the spawner stops their whole seat) and wait for it."""
-        url = f"{self.api}/users/{username}"
-        requests.delete(f"{url}/server", headers=self.headers, timeout=30)
-
-        def stopped() -> bool:
-            found = requests.get(url, headers=self.headers, timeout=30)
-            return found.status_code == 404 or not found.json().get("servers")
-
-        wait_until(stopped, timeout, interval=0.5)
-
-    def remove(self, username: str) -> None:
-        requests.delete(f"{self.api}/users/{username}", headers=self.headers, timeout=30)

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import hmac
 import io
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,3 +189,15 @@ def _header(cells: list[str]) -> tuple[list[str], str]:
     if "password" not in names:
         return names, "the header names no password column"
     return names, ""
+
+
+ARRIVED = "arrived"
+"""The classroom's folder of who signed in since ``start`` (a file each, named after them)."""
+
+
+def arrived(state: Path) -> set[str]:
+    """Who signed in since the classroom started (the pool starts no seat ahead of them)."""
+    try:
+        return set(os.listdir(state / ARRIVED))
+    except OSError:
+        return set()

@@ -28,7 +28,7 @@ from ..isolation.rootless import Limits
 from ..isolation.seats import DEFAULT_LIMITS, Seat
 from . import forward
 from .progress import COURSE_FOLDER  # the instructor's course folder, in their home
-from .roster import Person
+from .roster import ARRIVED, Person, arrived
 
 COURSE_ID = "publishing-images"
 """nbgrader's course, as ``nbgrader_config.py`` names it."""
@@ -49,6 +49,24 @@ COURSE_ROOT = Path(__file__).resolve().parents[2]
 """The course's folder: its lessons, and the grader package the students' kernels import."""
 
 
+VISIBLE = sorted({sys.base_prefix, sys.prefix, str(COURSE_ROOT)})
+"""What stays visible (read-only) in a student's jail: the course's Python and the course."""
+
+
+def seat_env(seat: Seat) -> dict[str, str]:
+    """What a student's programs find in their environment besides JupyterHub's: their server
+    and its kernels, and the lab the pool starts ahead (:mod:`.warm`)."""
+    return {
+        "DOCKER_HOST": seat.docker_host,
+        "XDG_RUNTIME_DIR": str(seat.runtime),
+        "PYTHONPATH": str(COURSE_ROOT),
+        # The course's environment first: jupyter, nbgrader (and the alembic it runs), docker.
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "COURSE_USERNAME": seat.username,
+        "USER": seat.username,
+    }
+
+
 class RosterAuthenticator(Authenticator):
     """Sign-in with the username and password of the classroom's roster (kept hashed)."""
 
@@ -65,7 +83,33 @@ class RosterAuthenticator(Authenticator):
         password = (data or {}).get("password", "")
         if person is None or not await asyncio.to_thread(person.accepts, password):
             return None
+        here = Path(self.roster_file).parent / ARRIVED
+        here.mkdir(mode=0o700, exist_ok=True)
+        (here / person.username).touch()
+        await self._make_room(handler, person.username)
         return {"name": person.username, "admin": person.instructor}
+
+    async def _make_room(self, handler, username: str) -> None:
+        """Someone arriving with no server when every server the class may run is taken, some
+        by seats started ahead of people not here yet: one of those stops, so that whoever
+        came gets a seat (the hub's page says to come back later only when the class is
+        full of people who came)."""
+        limit = handler.active_server_limit
+        user = handler.find_user(username)
+        if not limit or (user is not None and user.spawner.active):
+            return
+        if handler.users.count_active_users()["active"] < limit:
+            return
+        here = arrived(Path(self.roster_file).parent)
+        for other in list(handler.users.values()):
+            ahead = other.spawners.get("")
+            if other.name in here or ahead is None or not ahead.ready or ahead.pending:
+                continue
+            self.log.info(
+                "%s came, every seat taken: %s's, started ahead, stops", username, other.name
+            )
+            await handler.stop_single_user(other)
+            return
 
     def check_allowed(self, username, authentication=None):
         """Who is on the roster now (``grader classroom add`` and ``forget`` change it while
@@ -92,14 +136,9 @@ class SeatSpawner(LocalProcessSpawner):
     def get_env(self):
         env = super().get_env()
         seat = self._seat()
-        env["DOCKER_HOST"] = seat.docker_host
-        env["XDG_RUNTIME_DIR"] = str(seat.runtime)
-        env["PYTHONPATH"] = str(COURSE_ROOT)
-        # The course's environment first: jupyter, nbgrader (and the alembic it runs), docker.
-        env["PATH"] = f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin"
+        env.update(seat_env(seat))
         # The hub's API, as the student's server reaches it: the forward inside its namespace.
         env["JUPYTERHUB_API_URL"] = f"http://127.0.0.1:{self._hub_port()}/hub/api"
-        env["COURSE_USERNAME"] = self.user.name
         return env
 
     def _hub_port(self) -> int:
@@ -125,8 +164,7 @@ class SeatSpawner(LocalProcessSpawner):
         self._hub_forward = await forward.out_of(seat.namespace(), hub_port, hub_port)
         self.ip, self.port = "127.0.0.1", INNER_PORT
         argv = [*self.cmd, *self.get_args()]
-        show = sorted({sys.base_prefix, sys.prefix, str(COURSE_ROOT)})
-        command = seat.jail(argv, self.get_env(), show, share=[self.exchange])
+        command = seat.jail(argv, self.get_env(), VISIBLE, share=[self.exchange])
         self.log.info("Starting %s's server in their seat", self.user.name)
         self.proc = Popen(
             command, preexec_fn=seat.enter_cgroups, start_new_session=True,

@@ -1,5 +1,5 @@
 """A class arriving at once: every student signs in within seconds (over HTTP, as browsers do),
-reaches a ready lab in a seat started ahead, and pushes at the same moment as the others; every
+reaches a ready lab on a seat started ahead (engine, lab and server), and pushes at the same moment as the others; every
 push check passes; the stop leaves nothing behind. ``COURSE_TEST_CLASS_SIZE`` students (4 here,
 to keep CI in its time; ``make bench``'s arrival figure takes 30 through the same path)."""
 
@@ -21,6 +21,7 @@ from grader.isolation import sandbox
 from grader.isolation.seats import Seat
 from grader.server import control
 from grader.server.client import Person
+from grader.server.hubapi import HubAPI
 from tests.server.conftest import own_classroom
 from tests.server.test_classroom import LESSON_04
 
@@ -43,7 +44,14 @@ def test_a_class_signing_in_at_once_reaches_ready_labs_and_pushes_together(tmp_p
         port = free_port()
         url = control.start(roster_path, port, log=lambda _: None, warm=SIZE)
         seats = [Seat(n) for n in names]
-        assert wait_until(lambda: all(s.engine_answers() for s in seats), 120 * SIZE, interval=1)
+        hub = HubAPI.of_classroom()
+        ahead = wait_until(  # the pool starts each seat, lab and server, one after the other
+            lambda: [hub.servers().get(n) for n in names] == ["ready"] * SIZE,
+            300 * SIZE,
+            interval=1,
+        )
+        assert ahead, (places.CLASSROOM.path() / "warm.log").read_text()[-3000:]
+        started_ahead = {n: _servers(n) for n in names}
 
         def arrive(name: str) -> tuple[float, dict]:
             signed_in = time.monotonic()
@@ -59,6 +67,7 @@ def test_a_class_signing_in_at_once_reaches_ready_labs_and_pushes_together(tmp_p
         assert max(moments) - min(moments) < 10  # all signed in within ten seconds
         for name, (_, done) in zip(names, arrived, strict=True):
             assert done["push"], (name, done["pushed"])  # each push, as the check sees it
+            assert _servers(name) == started_ahead[name]  # on the server started ahead
 
         stopped = control.stop(log=lambda _: None)
         assert any("started ahead" in line for line in stopped)
@@ -74,6 +83,10 @@ def test_a_class_signing_in_at_once_reaches_ready_labs_and_pushes_together(tmp_p
             pid for pid in map(int, _pids())
             if b"grader.server.warm" in _cmdline(pid) and ours in _cmdline(pid)
         ]  # fmt: skip
+
+
+def _servers(name: str) -> set[int]:
+    return {p for p in Seat(name).processes() if b"jupyterhub-singleuser" in _cmdline(p)}
 
 
 def _pids() -> list[str]:

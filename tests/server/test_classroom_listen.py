@@ -22,6 +22,7 @@ from grader.isolation import sandbox
 from grader.isolation.seats import Seat
 from grader.server import control, listen
 from grader.server.client import Person
+from grader.server.hubapi import HubAPI
 from tests.server.conftest import Said, own_classroom
 
 # Its seats run on engines of their own (the host engine only supplies images), in a state root
@@ -91,6 +92,15 @@ def _servers(seat: Seat) -> set[int]:
     return {p for p in seat.processes() if b"jupyterhub-singleuser" in _cmdline(p)}
 
 
+def _labs(seat: Seat) -> set[str]:
+    """What runs in the seat's engine: the lab's parts, by their containers' names."""
+    done = subprocess.run(
+        ["docker", "-H", seat.docker_host, "ps", "--format", "{{.Names}}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return {part for name in done.stdout.split() for part in ("registry", "hub") if part in name}
+
+
 def _cmdline(pid: int) -> bytes:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -99,11 +109,11 @@ def _cmdline(pid: int) -> bytes:
 
 
 def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_path):
-    teacher = ("lsnteach", "teach pw")
-    roster = f"{STUDENT},{PASSWORD}\n{teacher[0]},{teacher[1]},instructor\n"
+    teacher, late = ("lsnteach", "teach pw"), ("lsnlate1", "late pw")
+    roster = f"{STUDENT},{PASSWORD}\n{late[0]},{late[1]}\n{teacher[0]},{teacher[1]},instructor\n"
     with (
         Network() as lan,
-        own_classroom(tmp_path, roster, (STUDENT, teacher[0])) as roster_path,
+        own_classroom(tmp_path, roster, (STUDENT, late[0], teacher[0])) as roster_path,
     ):
         port = free_port()
         out = Said()
@@ -119,7 +129,7 @@ def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_
             "--memory",
             "1.5G",
             "--max-students",
-            "1",
+            "2",
             "--warm",
             "1",
         ]
@@ -129,11 +139,12 @@ def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_
         authority = places.CLASSROOM.path() / "tls" / listen.AUTHORITY
         assert f"Students sign in at {url}" in out.text
         assert f"SHA-256 {listen.fingerprint(cert)}" in out.text  # what students compare
-        # her seat is started ahead (--warm 1): engine and images, before she signs in
+        # her seat is started ahead (--warm 1, she is first on the roster): engine and images,
+        # her lab, her server, before she signs in
         seat = Seat(STUDENT)
-        assert wait_until(seat.engine_answers, 180, interval=0.5), "no seat was started ahead"
-        engine = _engines(seat)
-        assert engine and not _servers(seat)
+        assert wait_until(lambda: _servers(seat), 300, interval=0.5), "no seat started ahead"
+        engine, server = _engines(seat), _servers(seat)
+        assert engine and _labs(seat) == {"registry", "hub"}
         seen = lan.python(f"""
             import json, requests
             from grader.server.client import Person
@@ -157,7 +168,7 @@ def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_
             print(json.dumps(seen))
         """)
         cores_used = seen.pop("cores_used")
-        assert _engines(seat) == engine and _servers(seat)  # signing in used the warm seat
+        assert (_engines(seat), _servers(seat)) == (engine, server)  # her seat, as started ahead
         assert seen == {
             "untrusted": "certificate refused",
             "plain": "no answer",
@@ -172,10 +183,21 @@ def test_a_student_on_another_network_reaches_the_classroom_over_https_only(tmp_
                     limits[name.split(".")[0]] = (path / name).read_text().split()[0]
         assert limits == {"memory": str(1536 << 20), "cpu": "50000"}
         assert cores_used <= 0.7, cores_used
-        # one server at a time (--max-students 1): the next person is told so, and when to retry
-        late = Person(url, *teacher, verify=str(authority))
-        assert late.signed_in.status_code == 302
-        refused = late.session.get(f"{url}/hub/spawn/{teacher[0]}", verify=str(authority))
-        assert refused.status_code == 429
-        assert "Active user limit exceeded. Try again in a few minutes." in refused.text
+        # two servers at once (--max-students 2): the pool fills the second with the next
+        # student's seat; the instructor comes first and gets it, and the student who comes
+        # after is told the class is full, and when to retry
+        ahead = Seat(late[0])
+        hub = HubAPI.of_classroom()
+        ready = wait_until(lambda: hub.servers().get(late[0]) == "ready", 300, interval=0.5)
+        assert ready and _servers(ahead), "no refill of the pool"
+        trusted = str(authority)
+        instructor = Person(url, *teacher, verify=trusted)
+        assert instructor.signed_in.status_code == 302
+        instructor.wait_for_server()
+        assert not _servers(ahead)  # stopped to make room for who came
+        refused = Person(url, *late, verify=trusted)
+        assert refused.signed_in.status_code == 302
+        page = refused.session.get(f"{url}/hub/spawn/{late[0]}", verify=trusted)
+        assert page.status_code == 429
+        assert "Active user limit exceeded. Try again in a few minutes." in page.text
         control.stop(log=lambda _: None)
