@@ -161,6 +161,9 @@ class Seat:
         self.state.mkdir(exist_ok=True, mode=0o700)
         self.runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chown(self.runtime, self.uid, self.gid)
+        # An engine killed (or a user of the same uid before) leaves its pid file; dockerd
+        # refuses to start while any process has that pid, and on a busy machine one soon does.
+        (self.runtime / "docker.pid").unlink(missing_ok=True)
         make_cgroups(f"seat-{self.username}", self.limits)
         self._mount_disk()
         spec = rootless.EngineSpec(

@@ -80,6 +80,21 @@ def test_bad_rosters_and_a_taken_port_stop_it_before_anything_starts(where, tmp_
         assert subprocess.run(["id", username], capture_output=True).returncode != 0
 
 
+def test_an_engine_killed_before_leaves_no_pid_file_that_keeps_the_seat_from_starting(where):
+    """A pid file left by an engine that was killed (or by an earlier user of the same uid),
+    naming a process that runs now (pids come round again on a busy machine): dockerd would
+    refuse to start ("pid file found"), and the seat with it."""
+    seat = Seat("srvteach")
+    seat.ensure_user()
+    seat.runtime.mkdir(parents=True, exist_ok=True)
+    (seat.runtime / "docker.pid").write_text(str(os.getpid()))
+    try:
+        assert seat.ready() is True
+        assert seat.engine_running() and seat.engine_answers()
+    finally:
+        seat.stop()
+
+
 def test_a_wrong_password_is_refused(classroom):
     url, _ = classroom
     assert Person(url, "srvalice", "alice pw 2").signed_in.status_code == 403
