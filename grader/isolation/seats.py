@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import os
 import pwd
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,9 +162,7 @@ class Seat:
         self.state.mkdir(exist_ok=True, mode=0o700)
         self.runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chown(self.runtime, self.uid, self.gid)
-        # An engine killed (or a user of the same uid before) leaves its pid file; dockerd
-        # refuses to start while any process has that pid, and on a busy machine one soon does.
-        (self.runtime / "docker.pid").unlink(missing_ok=True)
+        self._clear_runtime()
         make_cgroups(f"seat-{self.username}", self.limits)
         self._mount_disk()
         spec = rootless.EngineSpec(
@@ -185,6 +184,18 @@ class Seat:
             self.stop()
             raise
         rootless.hold_netns(self.runtime, self.netns_file, 0o400)
+
+    def _clear_runtime(self) -> None:
+        """Empty the runtime folder of what an engine that ran before left (killed, or a user of
+        the same uid before): pid files, sockets, containerd's state. dockerd, and the
+        containerd it starts, each refuse to start over a pid file that names a process that
+        runs, and on a busy machine pids come round again soon. Only the engine keeps anything
+        there (rmtree does not follow the student's links)."""
+        for entry in self.runtime.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
     @property
     def data_root(self) -> Path:

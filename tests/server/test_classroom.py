@@ -80,14 +80,20 @@ def test_bad_rosters_and_a_taken_port_stop_it_before_anything_starts(where, tmp_
         assert subprocess.run(["id", username], capture_output=True).returncode != 0
 
 
-def test_an_engine_killed_before_leaves_no_pid_file_that_keeps_the_seat_from_starting(where):
-    """A pid file left by an engine that was killed (or by an earlier user of the same uid),
+def test_an_engine_killed_before_leaves_no_pid_files_that_keep_the_seat_from_starting(where):
+    """Pid files left by an engine that was killed (or by an earlier user of the same uid),
     naming a process that runs now (pids come round again on a busy machine): dockerd would
-    refuse to start ("pid file found"), and the seat with it."""
+    refuse to start ("pid file found"), or wait for a containerd that is not there ("timeout
+    waiting for containerd to start"), and the seat with it."""
     seat = Seat("srvteach")
     seat.ensure_user()
-    seat.runtime.mkdir(parents=True, exist_ok=True)
-    (seat.runtime / "docker.pid").write_text(str(os.getpid()))
+    containerd = seat.runtime / "docker" / "containerd"
+    containerd.mkdir(parents=True, exist_ok=True)
+    for left in (seat.runtime / "docker.pid", containerd / "containerd.pid"):
+        left.write_text(str(os.getpid()))  # a process that runs: this one
+    for path in (seat.runtime, seat.runtime / "docker.pid", containerd.parent, containerd,
+                 *containerd.iterdir()):  # fmt: skip
+        os.chown(path, seat.uid, seat.gid)  # the seat's, as the engine left them
     try:
         assert seat.ready() is True
         assert seat.engine_running() and seat.engine_answers()
