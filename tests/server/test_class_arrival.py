@@ -3,7 +3,7 @@ reaches a ready lab on a seat started ahead (engine, lab and server), and pushes
 moment as the others; every push check passes; one student's engine is killed and comes back
 by itself with her push; the classroom stopped and started again still has it; the stop leaves
 nothing behind. ``COURSE_TEST_CLASS_SIZE`` students: 4 in CI, to keep it in its time; the issue's
-30 with ``COURSE_TEST_CLASS_SIZE=30`` (about N minutes here), and ``make bench``'s arrival
+30 with ``COURSE_TEST_CLASS_SIZE=30`` (12 minutes here, 702 s on 2026-12-06), and ``make bench``'s arrival
 figure takes 30 through the same path."""
 
 from __future__ import annotations
