@@ -20,12 +20,14 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 
 from grader import diagnose as diagnosis_module
 from grader.diagnose import RECOGNISERS, Context, Diagnosis, diagnose, parse_command
 from grader.infra import net
+from grader.infra.wait import answering, wait_until
 from grader.result import runnable
 
 # --- running a notebook line for real --------------------------------------------------------------
@@ -538,6 +540,11 @@ def test_a_plain_http_registry_by_its_network_address_is_named_by_localhost(lab,
     assert started.status == 0, started.output
     try:
         port = cell(f"docker port {name} 5000").output.split()[0].rsplit(":", 1)[-1]
+        # `docker run -d` returns before the registry listens: pushed sooner, the engine meets a
+        # refused connection (another error, rightly diagnosed as "unreachable")
+        assert wait_until(
+            answering(lambda: urlopen(f"http://{address}:{port}/v2/", timeout=5), (OSError,)), 60
+        ), f"the registry at {address}:{port}"
         target = f"{address}:{port}/john123/{tiny}"
         cell(f"docker tag {tiny} {target}")
         found = recognised(cell(f"docker push {target}", version), "registry-http")
