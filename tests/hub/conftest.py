@@ -7,7 +7,16 @@ import threading
 
 import pytest
 
-from tests.hub.inprocess import ADMIN, ADMIN_SECRET, EVENTS_SECRET, Running, free_port, hub
+from tests.hub.inprocess import (
+    ADMIN,
+    ADMIN_SECRET,
+    EVENTS_SECRET,
+    REGISTRY_BINARY,
+    RealRegistry,
+    Running,
+    free_port,
+    hub,
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -49,3 +58,30 @@ def running(start) -> Running:
 def alice(running) -> tuple[str, str]:
     running.account("alice1234", "alices-password")
     return "alice1234", "alices-password"
+
+
+@pytest.fixture
+def with_registry(start, tmp_path):
+    """A hub and the real registry it reads, holding ``alice1234/app:v1`` (pushed by alice
+    with a token from the hub); the push's digest is ``running.digest``."""
+    if REGISTRY_BINARY is None:
+        pytest.skip("no docker-registry (Distribution) here: apt-get install docker-registry")
+    port = free_port()  # the hub is told where the registry will be before either starts
+    running = start(
+        HUB_REGISTRY=f"http://127.0.0.1:{port}",
+        HUB_DATA=str(tmp_path / "reg" / "data"),
+        HUB_CERTS=str(tmp_path / "reg" / "certs"),
+    )
+    registry = RealRegistry(tmp_path / "registry", port, running)  # it reads the hub's hub.pem
+    try:
+        registry.wait()
+        running.account("alice1234", "alices-password")
+        token = running.registry_token(
+            "repository:alice1234/app:pull,push", auth=("alice1234", "alices-password")
+        )
+        assert token.status_code == 200, token.text
+        running.digest = registry.push(token.json()["token"], "alice1234/app", "v1")
+        running.registry = registry
+        yield running
+    finally:
+        registry.stop()

@@ -8,19 +8,15 @@ The hub, its client and the fixtures (``start``, ``running``, ``alice``) are in
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import secrets
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import FrozenInstanceError
 from pathlib import Path
-from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -30,14 +26,16 @@ from tests.hub.inprocess import (
     ADMIN,
     ADMIN_SECRET,
     DENIED,
-    EVENTS_SECRET,
     HUB_DIR,
+    IMAGE_CONFIG,
     INCORRECT,
     INSUFFICIENT,
     OCI_MANIFEST,
-    Running,
+    REGISTRY_AUTH,
     free_port,
     hub,
+    pushed,
+    sha256_digest,
     verified_claims,
 )  # fmt: skip
 
@@ -512,170 +510,6 @@ def test_bad_basic_credentials(running):
 # --- the registry: notifications and tags --------------------------------------------------------
 
 
-REGISTRY_BINARY = shutil.which("docker-registry")
-LAYERS = (b"a" * 1000, b"b" * 234)  # the layers' sizes: the tag's full_size is 1234
-IMAGE_CONFIG = json.dumps({
-    "architecture": "arm64", "os": "linux", "variant": "v8",
-    "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(b).hexdigest()
-                                              for b in LAYERS]},
-    "config": {},
-}).encode()  # fmt: skip
-
-
-def _sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-class RealRegistry:
-    """Distribution (Debian's ``docker-registry``, as in the course's registry image) in a
-    subprocess, with the token auth the course gives it (``containers.registry_config``): tokens
-    from the hub's ``/token``, checked against the ``hub.pem`` the hub wrote. No notifications:
-    the tests post the push events themselves (with a timestamp they know)."""
-
-    def __init__(self, folder: Path, port: int, running: Running) -> None:
-        folder.mkdir(parents=True)
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = folder / "registry.log"
-        config = {
-            "version": 0.1,
-            # The course's registry logs at info; debug here names each request's token subject.
-            "log": {"level": "debug", "formatter": "json", "accesslog": {"disabled": True}},
-            "storage": {
-                "filesystem": {"rootdirectory": str(folder / "storage")},
-                "delete": {"enabled": True},
-                "cache": {"blobdescriptor": "inmemory"},
-            },
-            "http": {"addr": f"127.0.0.1:{port}", "secret": secrets.token_hex(16)},
-            "auth": {
-                "token": {
-                    "realm": running.url("/token"),
-                    "service": running.settings.service,
-                    "issuer": running.settings.issuer,
-                    "rootcertbundle": str(running.settings.certs / "hub.pem"),
-                }
-            },
-        }
-        (folder / "config.yml").write_text(json.dumps(config, indent=1))  # JSON is YAML
-        with self.log.open("wb") as log:  # no REGISTRY_* variable from here overrides it
-            self.process = subprocess.Popen(
-                [REGISTRY_BINARY, "serve", str(folder / "config.yml")],
-                env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            )  # fmt: skip
-        self.http = requests.Session()
-        self.http.trust_env = False
-        self.realm = running.url("/token")
-
-    def wait(self) -> None:
-        """Until the registry answers ``/v2/``: 401, and the hub's ``/token`` as its realm."""
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                answer = self.http.get(self.url + "/v2/", timeout=2)
-                break
-            except requests.ConnectionError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the registry did not start:\n{self.log.read_text()}")
-                time.sleep(0.05)
-        assert answer.status_code == 401, answer.text  # token auth: no token, no answer
-        challenge = answer.headers["WWW-Authenticate"]
-        assert challenge.startswith(f'Bearer realm="{self.realm}"'), challenge
-
-    def push(self, token: str, repository: str, tag: str) -> str:
-        """``LAYERS`` and ``IMAGE_CONFIG`` as an OCI image ``repository:tag``, over the
-        registry's HTTP API as a client pushes (monolithic uploads): its manifest's digest."""
-        auth = {"Authorization": "Bearer " + token}
-        for blob in (*LAYERS, IMAGE_CONFIG):
-            started = self.http.post(f"{self.url}/v2/{repository}/blobs/uploads/", headers=auth)
-            assert started.status_code == 202, started.text
-            location = urljoin(self.url, started.headers["Location"])
-            done = self.http.put(
-                f"{location}{'&' if '?' in location else '?'}digest={_sha256(blob)}", data=blob,
-                headers={**auth, "Content-Type": "application/octet-stream"},
-            )  # fmt: skip
-            assert done.status_code == 201, done.text
-        manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                       "digest": _sha256(IMAGE_CONFIG), "size": len(IMAGE_CONFIG)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                        "digest": _sha256(blob), "size": len(blob)} for blob in LAYERS],
-        }).encode()  # fmt: skip
-        put = self.http.put(
-            f"{self.url}/v2/{repository}/manifests/{tag}", data=manifest,
-            headers={**auth, "Content-Type": OCI_MANIFEST},
-        )  # fmt: skip
-        assert put.status_code == 201, put.text
-        assert put.headers["Docker-Content-Digest"] == _sha256(manifest)
-        return put.headers["Docker-Content-Digest"]
-
-    def authorized(self) -> set[tuple[str, str, str, str]]:
-        """``(token subject, client, method, path)`` of the requests the registry let through,
-        from its own log: at debug level its handlers' lines name the token's ``sub``
-        (``auth.user.name``); the client is the user agent's product."""
-        found = set()
-        for line in self.log.read_text().splitlines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue  # a line still being written
-            if "auth.user.name" in entry:
-                client = entry["http.request.useragent"].partition("/")[0]
-                method, path = entry["http.request.method"], entry["http.request.uri"]
-                found.add((entry["auth.user.name"], client, method, path))
-        return found
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-@pytest.fixture
-def with_registry(start, tmp_path):
-    """A hub and the real registry it reads, holding ``alice1234/app:v1`` (pushed by alice
-    with a token from the hub); the push's digest is ``running.digest``."""
-    if REGISTRY_BINARY is None:
-        pytest.skip("no docker-registry (Distribution) here: apt-get install docker-registry")
-    port = free_port()  # the hub is told where the registry will be before either starts
-    running = start(
-        HUB_REGISTRY=f"http://127.0.0.1:{port}",
-        HUB_DATA=str(tmp_path / "reg" / "data"),
-        HUB_CERTS=str(tmp_path / "reg" / "certs"),
-    )
-    registry = RealRegistry(tmp_path / "registry", port, running)  # it reads the hub's hub.pem
-    try:
-        registry.wait()
-        running.account("alice1234", "alices-password")
-        token = running.registry_token(
-            "repository:alice1234/app:pull,push", auth=("alice1234", "alices-password")
-        )
-        assert token.status_code == 200, token.text
-        running.digest = registry.push(token.json()["token"], "alice1234/app", "v1")
-        running.registry = registry
-        yield running
-    finally:
-        registry.stop()
-
-
-REGISTRY_AUTH = {"Authorization": "Bearer " + EVENTS_SECRET}
-
-
-def pushed(
-    repository: str,
-    tag: str,
-    media: str = OCI_MANIFEST,
-    digest: str = "sha256:" + "d" * 64,
-    **more,
-) -> dict:
-    """The registry's notification of a push (Distribution's envelope)."""
-    target = {"repository": repository, "tag": tag, "mediaType": media, "digest": digest}
-    event = {"action": "push", "target": target, "actor": {"name": repository.split("/")[0]}}
-    return {"events": [{**event, **more}]}
-
-
 def test_registry_events_need_the_registrys_secret(running):
     event = pushed("alice1234/app", "v1")
     refused = running.post("/_registry/events", json=event)
@@ -717,7 +551,7 @@ def test_the_tags_api_reads_the_registry_with_a_token_the_hub_signed(with_regist
     assert hub_reads == {
         ("hub", "GET", "/v2/alice1234/app/tags/list"),
         ("hub", "GET", "/v2/alice1234/app/manifests/v1"),
-        ("hub", "GET", f"/v2/alice1234/app/blobs/{_sha256(IMAGE_CONFIG)}"),
+        ("hub", "GET", f"/v2/alice1234/app/blobs/{sha256_digest(IMAGE_CONFIG)}"),
     }  # the hub's own pull tokens, as the registry saw them
 
 
