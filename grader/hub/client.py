@@ -4,6 +4,8 @@ Docker Hub alike (same paths, same shapes). The checks and the hub view read a h
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import jwt
@@ -22,6 +24,11 @@ PERMISSION_LABELS = {
     "repo:admin": "Repo Read, Write, Delete",
 }
 """Docker Hub's access-token permissions, as its settings page names them."""
+SIGN_IN_SECONDS = 600
+"""How long an access token from ``POST /v2/auth/token`` lasts: "This expires in 10 minutes"
+(Docker Hub's API description, ``AuthCreateTokenResponse``)."""
+RENEW_BEFORE_SECONDS = 60
+"""A kept sign-in is renewed this long before it would run out (a slow call still has time)."""
 
 
 class HubRefused(CourseError):
@@ -65,6 +72,7 @@ class HubAPI:
         self.token_url = token_url
         self.service = service
         self.session = session or requests.Session()
+        self._signed_in: dict[tuple[str, str], tuple[str, float]] = {}
 
     def _call(
         self, method: str, path: str, *, access: str | None = None, **kw
@@ -129,6 +137,27 @@ class HubAPI:
         )
         return body["access_token"]
 
+    def access(self, identifier: str, secret: str) -> str:
+        """An access token for ``identifier``, kept and signed in again before Docker Hub's ten
+        minutes run out."""
+        kept = self._signed_in.get((identifier, secret))
+        if kept is None or time.monotonic() > kept[1]:
+            renew_at = time.monotonic() + SIGN_IN_SECONDS - RENEW_BEFORE_SECONDS
+            kept = (self.sign_in(identifier, secret), renew_at)
+            self._signed_in[(identifier, secret)] = kept
+        return kept[0]
+
+    def _pages(self, path: str, access: str | None) -> Iterator[dict]:
+        """Every result of a list, page after page as ``next`` leads (absolute URLs; a relative
+        one, as older hubs sent, is taken from ``path``)."""
+        while path:
+            body = self._json(self._call("GET", path, access=access))
+            yield from body.get("results") or []
+            following = body.get("next") or ""
+            if following and not following.startswith("http"):
+                following = path.split("?")[0] + following
+            path = following
+
     def repository(self, namespace: str, name: str, access: str | None = None) -> dict | None:
         response = self._call(
             "GET", f"/v2/namespaces/{namespace}/repositories/{name}", access=access
@@ -136,15 +165,15 @@ class HubAPI:
         return None if response.status_code == 404 else self._json(response)
 
     def repositories(self, namespace: str, access: str | None = None) -> list[dict]:
-        response = self._call("GET", f"/v2/namespaces/{namespace}/repositories", access=access)
-        return self._json(response).get("results") or []
+        """Every repository of ``namespace`` that ``access`` may see (all pages)."""
+        return list(self._pages(f"/v2/namespaces/{namespace}/repositories?page_size=100", access))
 
     def create_repository(self, namespace: str, name: str, is_private: bool, access: str) -> dict:
         response = self._call(
             "POST",
             f"/v2/namespaces/{namespace}/repositories",
             access=access,
-            json={"name": name, "is_private": is_private},
+            json={"name": name, "namespace": namespace, "is_private": is_private},
         )
         return self._json(response)
 
@@ -159,24 +188,12 @@ class HubAPI:
 
     def tags(self, namespace: str, name: str, access: str | None = None) -> list[dict]:
         """Every tag (all pages), newest push first as Docker Hub lists them."""
-        found, path = [], f"/v2/namespaces/{namespace}/repositories/{name}/tags?page_size=100"
-        while path:
-            body = self._json(self._call("GET", path, access=access))
-            found += body.get("results") or []
-            following = body.get("next")
-            path = (
-                None
-                if not following
-                else following
-                if following.startswith("http")
-                else f"/v2/namespaces/{namespace}/repositories/{name}/tags{following}"
-            )
-        return found
+        path = f"/v2/namespaces/{namespace}/repositories/{name}/tags?page_size=100"
+        return list(self._pages(path, access))
 
     def access_tokens(self, access: str) -> list[dict]:
-        return (
-            self._json(self._call("GET", "/v2/access-tokens", access=access)).get("results") or []
-        )
+        """Every personal access token of the signed-in account (all pages)."""
+        return list(self._pages("/v2/access-tokens?page_size=100", access))
 
     def create_access_token(
         self, access: str, label: str, scope: str, expires_at: str | None = None
@@ -203,7 +220,8 @@ def _message(response: requests.Response) -> str:
     except ValueError:
         return response.text[:200] or f"HTTP {response.status_code}"
     if isinstance(body, dict):
-        return str(body.get("message") or body.get("details") or body.get("detail") or body)
+        said = ("message", "detail", "text", "details")  # Docker Hub's, auth.docker.io's
+        return str(next((body[k] for k in said if body.get(k)), body))
     return str(body)
 
 

@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import secrets
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -178,7 +177,6 @@ class ClassroomRegistry(DockerContainer):
         self.with_kwargs(labels=labels)
         self._api: RegistryAPI | None = None
         self._hub_api: HubAPI | None = None
-        self._grader_access: tuple[str, float] | None = None
         self.prepared: object = None
         """What ``start(while_starting=…)`` returned."""
 
@@ -348,10 +346,8 @@ class ClassroomRegistry(DockerContainer):
         return body["token"]
 
     def grader_access(self) -> str:
-        """The grader's access token for the hub's API (kept for half the hour it lasts)."""
-        if self._grader_access is None or time.monotonic() - self._grader_access[1] > 1800:
-            self._grader_access = (self.hub_api.sign_in(*self.grader_account), time.monotonic())
-        return self._grader_access[0]
+        """The grader's access token for the hub's API (renewed before it runs out)."""
+        return self.hub_api.access(*self.grader_account)
 
     def identify_token(self, username: str, secret: str) -> dict | None:
         """The token ``secret`` is among ``username``'s (Docker Hub's API shape), or None."""

@@ -10,8 +10,6 @@ the same class points at a classroom hub's address for tests (Docker Hub is out 
 
 from __future__ import annotations
 
-import time
-
 import requests
 
 from ..errors import InvalidInput, RegistryUnavailable
@@ -74,17 +72,14 @@ class RemoteHub:
         """Docker Hub's API and the token service the registry's challenge names."""
         self.api = RegistryAPI(base, (username, token), self.hub_api, session=self._session)
         """The registry, asked with the learner's own credential."""
-        self._access: tuple[str, float] | None = None
 
     def page(self, path: str) -> str:
         return page_url(self.hub_url, path)
 
     def grader_access(self) -> str:
-        """An API access token signed in with the learner's own access token (kept for half the
-        hour it lasts)."""
-        if self._access is None or time.monotonic() - self._access[1] > 1800:
-            self._access = (self.hub_api.sign_in(self.username, self.token), time.monotonic())
-        return self._access[0]
+        """An API access token signed in with the learner's own access token (renewed before
+        Docker Hub's ten minutes run out)."""
+        return self.hub_api.access(self.username, self.token)
 
     def repository(self, namespace: str, name: str) -> dict | None:
         """A repository as Docker Hub's API shows it to the learner (their private ones too)."""

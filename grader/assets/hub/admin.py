@@ -3,7 +3,7 @@ secret (Basic auth as ``HUB_ADMIN``)."""
 
 from __future__ import annotations
 
-from api import one_scope
+import shapes
 from store import Refused
 from web import Handler, route
 
@@ -22,7 +22,11 @@ class AdminRoutes(Handler):
         answer = {"username": username}
         if body.get("token_label"):  # and a first token, in the same call (a lab's start)
             token, secret = self.hub.store.create_token(
-                username, str(body["token_label"]), one_scope(body), None, generated_by="course"
+                username,
+                str(body["token_label"]),
+                shapes.one_scope(body.get("scopes", ["repo:public_read"])),
+                None,
+                generated_by="course",
             )
             answer["token"] = {**token.api(), "token": secret}
         self.send(201, answer)
@@ -42,7 +46,7 @@ class AdminRoutes(Handler):
             raise Refused(404, f"no account {username!r}")
         body = self.json_body()
         token, secret = self.hub.store.create_token(
-            username, str(body.get("token_label", "")), one_scope(body),
+            username, str(body.get("token_label", "")), shapes.one_scope(body.get("scopes", ["repo:public_read"])),
             body.get("expires_at"), generated_by="course",
         )  # fmt: skip
         self.send(201, {**token.api(), "token": secret})

@@ -123,11 +123,14 @@ class Registry:
                         "last_pulled": record["last_pulled"] if record else None,
                     }
                 )
+            pusher = self.store.account_id(record["pusher"]) if record else 0
             found.append(
                 {
                     "id": abs(hash((repository, tag))) % 10**9,
                     "name": tag,
-                    "repository": 0,
+                    "repository": self.store.repository_id(namespace, name),
+                    "creator": pusher,
+                    "last_updater": pusher,
                     "full_size": images[0]["size"] if images else 0,
                     "images": images,
                     "digest": digest,
@@ -141,6 +144,9 @@ class Registry:
                     "v2": True,
                 }
             )
+        # Newest push first, as Docker Hub lists them (a tag never pushed through here last).
+        found.sort(key=lambda t: t["name"])
+        found.sort(key=lambda t: t["tag_last_pushed"] or "", reverse=True)
         return found
 
     # --- what an account may see ------------------------------------------------------------------

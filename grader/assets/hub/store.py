@@ -128,7 +128,7 @@ class Token:
             "token": "",
             "token_label": self.label,
             "scopes": [self.scope],
-            "expires_at": self.expires_at,
+            **({"expires_at": self.expires_at} if self.expires_at else {}),  # none: never expires
             "status": self.status,
         }
 
@@ -238,6 +238,18 @@ class Store:
             return False
         return hmac.compare_digest(_pbkdf2(password, rows[0]["salt"]), rows[0]["password"])
 
+    def account_id(self, username: str) -> int:
+        """The account's number (Docker Hub's API names users by one in ``creator``); 0 when
+        there is no such account."""
+        rows = self._run("SELECT rowid FROM accounts WHERE username = ?", username)
+        return rows[0][0] if rows else 0
+
+    def repository_id(self, namespace: str, name: str) -> int:
+        rows = self._run(
+            "SELECT rowid FROM repositories WHERE namespace = ? AND name = ?", namespace, name
+        )
+        return rows[0][0] if rows else 0
+
     def has_account(self, username: str) -> bool:
         return bool(self._run("SELECT 1 FROM accounts WHERE username = ?", username))
 
@@ -313,6 +325,11 @@ class Store:
     def set_token_active(self, username: str, token_id: str, active: bool) -> Token:
         self.token(username, token_id)
         self._run("UPDATE tokens SET is_active = ? WHERE uuid = ?", int(active), token_id)
+        return self.token(username, token_id)
+
+    def set_token_label(self, username: str, token_id: str, label: str) -> Token:
+        self.token(username, token_id)
+        self._run("UPDATE tokens SET label = ? WHERE uuid = ?", label, token_id)
         return self.token(username, token_id)
 
     def delete_token(self, username: str, token_id: str) -> None:
