@@ -6,6 +6,7 @@ sends and every answer it gets with openapi-core, and keeps what it found."""
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,67 @@ def described_operations() -> list[tuple[str, str]]:
         for method in item
         if method in methods
     ]
+
+
+BEYOND_THE_DESCRIPTION = {
+    "tag": {"tag_status", "media_type", "content_type", "digest"},
+}
+"""Fields Docker Hub sends that its description does not name, by schema: a tag's
+``tag_status``, ``media_type``, ``content_type`` and ``digest`` (clients written against
+hub.docker.com read them: see schema/WAIVERS.md for the two cited). Any other field an answer
+has is an error: a field renamed, or one made up."""
+
+
+def _resolved(schema: dict) -> tuple[str, dict]:
+    """A schema with its ``$ref`` followed and its ``allOf`` parts merged (their properties
+    together), and the name of the first component it came from ("" for an inline one)."""
+    name = ""
+    while "$ref" in schema:
+        name = name or schema["$ref"].rsplit("/", 1)[-1]
+        schema = document()["components"]["schemas"][name]
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+    if "allOf" in schema:
+        merged: dict = {"type": "object", "properties": {}}
+        for part in schema["allOf"]:
+            part_name, part = _resolved(part)
+            name = name or part_name
+            merged["properties"].update(part.get("properties") or {})
+            if "items" in part:
+                merged["items"] = part["items"]
+        return name, merged
+    return name, schema
+
+
+def unnamed_fields(value: object, schema: dict, where: str = "") -> list[str]:
+    """Every field of ``value`` (an answer's JSON) that ``schema`` does not name, as a path."""
+    name, schema = _resolved(schema)
+    found = []
+    if isinstance(value, dict) and "properties" in schema:
+        named = set(schema["properties"]) | BEYOND_THE_DESCRIPTION.get(name, set())
+        for key, inner in value.items():
+            at = f"{where}.{key}" if where else key
+            if key not in named:
+                found.append(at)
+            elif key in schema["properties"]:
+                found += unnamed_fields(inner, schema["properties"][key], at)
+    elif isinstance(value, list) and "items" in schema:
+        for number, inner in enumerate(value):
+            found += unnamed_fields(inner, schema["items"], f"{where}[{number}]")
+    return found
+
+
+def answer_schema(method: str, path: str, status: int) -> dict | None:
+    """The description's JSON schema for the answer ``status`` to ``method path``, if any."""
+    for template, item in document()["paths"].items():
+        pattern = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "/?$"
+        if re.match(pattern, path) and method.lower() in item:
+            answer = item[method.lower()]["responses"].get(str(status))
+            while answer and "$ref" in answer:
+                answer = document()["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
+            content = (answer or {}).get("content") or {}
+            return (content.get("application/json") or {}).get("schema")
+    return None
 
 
 def _why(error: Exception) -> str:
@@ -94,6 +156,12 @@ def judge(api: OpenAPI, response: requests.Response) -> Exchange:
     except Exception as error:
         if not (exchange.method == "HEAD" and str(error) == "Missing response data"):
             exchange.answer_problems.append(_why(error))  # (an answer to HEAD has no body)
+        return exchange
+    schema = answer_schema(exchange.method, path, response.status_code)
+    if schema is not None and response.content:
+        unnamed = unnamed_fields(response.json(), schema)
+        if unnamed:
+            exchange.answer_problems.append(f"fields the description does not name: {unnamed}")
     return exchange
 
 

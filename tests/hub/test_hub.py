@@ -120,8 +120,8 @@ def test_tokens_expire_deactivate_reactivate_and_go(lab):
     refused = login_with(lab, token["token"], check=False)
     assert refused.returncode != 0 and "access token is inactive" in refused.stderr
     assert (
-        next(t for t in hub.access_tokens(access) if t["uuid"] == token["uuid"])["status"]
-        == "inactive"
+        next(t for t in hub.access_tokens(access) if t["uuid"] == token["uuid"])["is_active"]
+        is False
     )
     hub.set_access_token_active(access, token["uuid"], True)
     assert login_with(lab, token["token"]).returncode == 0

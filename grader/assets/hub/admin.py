@@ -62,4 +62,4 @@ class AdminRoutes(Handler):
         )
         if token is None:
             raise Refused(404, "no such access token")
-        self.send(200, token.api())
+        self.send(200, {**token.api(), "status": token.status})  # active, inactive or expired

@@ -129,7 +129,6 @@ class Token:
             "token_label": self.label,
             "scopes": [self.scope],
             **({"expires_at": self.expires_at} if self.expires_at else {}),  # none: never expires
-            "status": self.status,
         }
 
 
