@@ -1,17 +1,19 @@
 """Registry clients that no one here wrote, against the classroom hub and its registry, as a
 learner who moves past the docker CLI meets them: skopeo (Debian's package: containers/image)
 logs in with an access token, copies, inspects, and is refused a private repository when
-anonymous; oras-py (a Python OCI client from PyPI) pushes and pulls an artifact with a token and
-is refused a push with a read-only one. Each follows the registry's token flow its own way; the
-hub serves them all."""
+anonymous; oras-py (a Python OCI client from PyPI) pushes and pulls an artifact with the hub's
+tokens and is refused a push with a read-only one. Each follows the registry's token flow its
+own way; the hub serves them all."""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
 import pytest
+import requests
 
 from tests.conftest import docker, login
 
@@ -26,7 +28,7 @@ def skopeo(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([SKOPEO, *args], input=input, capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def pushed(lab, tmp_path_factory) -> str:
     """``USER/real-clients:v1`` pushed with the docker CLI (a one-layer image built here)."""
     folder = tmp_path_factory.mktemp("real-clients")
@@ -52,7 +54,9 @@ def test_skopeo_logs_in_with_a_token_copies_inspects_and_is_refused_a_private_on
                     input=lab.token)  # fmt: skip
     assert signed.returncode == 0, signed.stderr
     copy = f"docker://{lab.registry}/{lab.username}/real-clients-copy:v1"
-    copied = skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false", *auth,
+    # --all: the index and every image in it, as pushed (the containerd image store pushes an
+    # index), so the copy's digest is the original's
+    copied = skopeo("copy", "--all", "--src-tls-verify=false", "--dest-tls-verify=false", *auth,
                     f"docker://{pushed}", copy)  # fmt: skip
     assert copied.returncode == 0, copied.stderr
     source = skopeo("inspect", *plain, *auth, f"docker://{pushed}")
@@ -75,35 +79,51 @@ def test_skopeo_logs_in_with_a_token_copies_inspects_and_is_refused_a_private_on
         lab.hub_api.set_private(lab.username, "real-clients-copy", False, _access(lab))
 
 
-def test_oras_py_pushes_and_pulls_an_artifact_with_a_token_and_a_read_only_one_cannot_push(
-    lab, tmp_path
-):
+def _registry_token(lab, secret: str, repository: str, actions: str = "pull,push"):
+    """The hub's token service's answer for ``repository:REPO:ACTIONS``, asked as ``curl -u
+    USER:TOKEN`` would, at the realm the registry names."""
+    challenge = requests.get(f"http://{lab.registry}/v2/", timeout=10).headers["WWW-Authenticate"]
+    fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+    return requests.get(
+        fields["realm"],
+        params={"service": fields["service"], "scope": f"repository:{repository}:{actions}"},
+        auth=(lab.username, secret),
+        timeout=10,
+    )
+
+
+def test_oras_py_pushes_and_pulls_an_artifact_and_a_read_only_token_cannot_push(lab, tmp_path):
+    """oras-py asks the realm for a token by itself when it pulls. To push it is handed a token:
+    0.2.43 keeps the pull-only token its first request (does the blob exist?) got, and asks for
+    no other when the registry answers 401 insufficient_scope (it asks again only on a 403), so
+    by itself it cannot push to a Distribution registry with token auth, Docker Hub's included."""
     oras_client = pytest.importorskip("oras.client")
     notes = tmp_path / "notes.txt"
     notes.write_text("an artifact, not an image\n")
-    target = f"{lab.registry}/{lab.username}/real-clients-notes:v1"
+    repository = f"{lab.username}/real-clients-notes"
+    target = f"{lab.registry}/{repository}:v1"
     writer = oras_client.OrasClient(hostname=lab.registry, insecure=True)
-    writer.login(lab.username, lab.token, hostname=lab.registry, tls_verify=False)
+    granted = _registry_token(lab, lab.token, repository)
+    assert granted.status_code == 200, granted.text
+    writer.auth.set_token_auth(granted.json()["token"])
     answer = writer.push(target=target, files=[str(notes)], disable_path_validation=True)
     assert answer.status_code == 201, answer.text
-    pulled = writer.pull(target=target, outdir=str(tmp_path / "out"))
-    assert [open(p).read() for p in pulled] == [notes.read_text()]
-    assert lab.hub_api.repository(lab.username, "real-clients-notes") is not None
 
-    reader_token = lab.hub_api.create_access_token(_access(lab), "oras read", "repo:read")["token"]
     reader = oras_client.OrasClient(hostname=lab.registry, insecure=True)
-    reader.login(lab.username, reader_token, hostname=lab.registry, tls_verify=False)
-    assert reader.pull(target=target, outdir=str(tmp_path / "again"))  # reading is allowed
-    refused = None
-    try:
-        refused = reader.push(
-            target=f"{lab.registry}/{lab.username}/real-clients-notes:v2",
-            files=[str(notes)],
-            disable_path_validation=True,
-        )
-    except Exception as error:  # oras-py raises on a refused upload
-        refused = error
-    said = refused.text if hasattr(refused, "text") else str(refused)
-    assert getattr(refused, "status_code", 401) in (401, 403), said
-    tags = [t["name"] for t in lab.hub_api.tags(lab.username, "real-clients-notes", _access(lab))]
-    assert tags == ["v1"]  # nothing pushed with the read-only token
+    reader.login(lab.username, lab.token, hostname=lab.registry, tls_verify=False)
+    pulled = reader.pull(target=target, outdir=str(tmp_path / "out"))  # its own token flow
+    assert [open(p).read() for p in pulled] == [notes.read_text()]
+    tags = lab.hub_api.tags(lab.username, "real-clients-notes", _access(lab))
+    assert [t["name"] for t in tags] == ["v1"]
+
+    read_only = lab.hub_api.create_access_token(_access(lab), "oras read", "repo:read")["token"]
+    asked = _registry_token(lab, read_only, repository)  # as Docker Hub: refused at the realm
+    assert asked.status_code == 401 and "insufficient scopes" in asked.text, asked.text
+    pull_only = _registry_token(lab, read_only, repository, "pull")
+    refused = oras_client.OrasClient(hostname=lab.registry, insecure=True)
+    refused.auth.set_token_auth(pull_only.json()["token"])
+    with pytest.raises(ValueError, match="Unauthorized"):  # the manifest (the blob is there)
+        refused.push(target=f"{lab.registry}/{repository}:v2", files=[str(notes)],
+                     disable_path_validation=True)  # fmt: skip
+    tags = lab.hub_api.tags(lab.username, "real-clients-notes", _access(lab))
+    assert [t["name"] for t in tags] == ["v1"]  # nothing pushed with the read-only token
