@@ -6,16 +6,21 @@ and sees a logged-out pull refused (screenshots of each step in test-artifacts/h
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
-import requests
 
 from grader import Lab
 from tests.notebooks import test_browser
-from tests.notebooks.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from tests.notebooks.browsing import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WAIT_MS,
+    run_all,
+    wait_for_one_kernel,
+)  # fmt: skip
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker, pytest.mark.slow]
 
@@ -47,53 +52,6 @@ def lab(learner):
     started = Lab.start(learner, persistent=True)
     yield started
     started.stop()
-
-
-def wait_for_one_kernel(url: str, token: str) -> None:
-    """Until the server has one kernel, started, idle and connected, twice in a row. Once, on a
-    loaded machine, JupyterLab started the notebook's kernel twice as it opened (the first shut
-    down while importing) and the Run All that followed ran only the first cell."""
-    steady, deadline = 0, time.monotonic() + WAIT_MS / 1000
-    while steady < 2:
-        assert time.monotonic() < deadline, "the notebook's kernel did not settle"
-        kernels = requests.get(f"{url}/api/kernels", params={"token": token}, timeout=10).json()
-        ready = [k for k in kernels if k["execution_state"] == "idle" and k["connections"] > 0]
-        steady = steady + 1 if len(kernels) == len(ready) == 1 else 0
-        time.sleep(0.5)
-
-
-def run_all(page) -> None:
-    """Run > Run All Cells; chosen again if a click on a loaded machine started nothing. A
-    dialog JupyterLab put up meanwhile (a lost connection to a busy server, a kernel to choose)
-    is accepted, and named if nothing ever runs."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    dialogs = []
-    for _ in range(3):
-        dialogs += accept_dialogs(page)
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
-        try:
-            page.wait_for_function(
-                "[...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
-                ".some(e => /\\[[*0-9]+\\]/.test(e.textContent))",
-                timeout=60_000,
-            )
-            return
-        except PlaywrightTimeout:
-            pass
-    dialogs += accept_dialogs(page)
-    raise AssertionError(f"Run All started no cell (JupyterLab's dialogs: {dialogs})")
-
-
-def accept_dialogs(page) -> list[str]:
-    """The texts of the dialogs JupyterLab shows, each accepted (its default button)."""
-    texts = []
-    while page.locator(".jp-Dialog").count():
-        texts.append(" ".join(page.locator(".jp-Dialog").first.inner_text().split()))
-        page.locator(".jp-Dialog .jp-Dialog-button.jp-mod-accept").first.click()
-        page.wait_for_timeout(500)
-    return texts
 
 
 def test_a_learner_generates_a_token_pushes_and_makes_the_repository_private(lab, jupyterlab):

@@ -24,8 +24,14 @@ from grader.cli import main
 from grader.isolation import sandbox
 from grader.isolation.seats import Seat
 from tests.grading.course import fill, nbgrader, notebook, submit
-from tests.notebooks.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.notebooks.test_hub_browser import run_all
+from tests.notebooks.browsing import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    run_all,
+    wait_for_one_kernel,
+    wait_for_output,
+)
 from tests.server.conftest import notebook_in_home, running_classroom
 from tests.server.test_classroom_browser import sign_in
 
@@ -132,12 +138,9 @@ def test_the_class_page_shows_a_students_step_live_and_only_to_instructors(class
                 f"{url}/user/pgalice1/lab/tree/{notebook_in_home('pgalice1', 'login-step.ipynb', LOGIN_CELLS)}"
             )
             alice.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+            wait_for_one_kernel(f"{url}/user/pgalice1", page=alice)
             run_all(alice)
-            alice.wait_for_function(
-                "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
-                ".some(e => e.textContent.includes('CHECKED True'))",
-                timeout=240_000,
-            )
+            wait_for_output(alice, "CHECKED True", 240_000, ARTIFACTS / "class-page-alice.png")
             # The page, never reloaded, shows it within seconds of the check.
             teacher.wait_for_selector(
                 'tr[data-student="pgalice1"] td[data-step="login"][data-state="passed"]',

@@ -16,8 +16,15 @@ from grader.isolation.seats import Seat
 from grader.server import control
 from tests.grading.answers import CRAFTED
 from tests.grading.course import fill
-from tests.notebooks.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WAIT_MS
-from tests.notebooks.test_hub_browser import run_all
+from tests.notebooks.browsing import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WAIT_MS,
+    run_all,
+    wait_for_one_kernel,
+    wait_for_output,
+)
 from tests.server.conftest import notebook_in_home, running_classroom
 
 pytestmark = [
@@ -62,15 +69,10 @@ def sign_in_and_run(browser, url: str, username: str):
     )
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    wait_for_one_kernel(f"{url}/user/{username}", page=page)
     run_all(page)
-    try:
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
-            ".some(e => e.textContent.includes('LAB '))",
-            timeout=240_000,
-        )
-    finally:
-        page.screenshot(path=str(ARTIFACTS / f"classroom-{username}.png"))
+    wait_for_output(page, "LAB ", 240_000, ARTIFACTS / f"classroom-{username}-failed.png")
+    page.screenshot(path=str(ARTIFACTS / f"classroom-{username}.png"))
     return page
 
 
