@@ -64,7 +64,8 @@ _NEW_TOKEN = (
 
 def _visibility_answer(private: bool) -> str:
     return (
-        "# The repository's page (Settings) does this by hand; Docker Hub's API from code:\n"
+        "# Docker Hub: the repository's page (Settings) does it; its API has no call for it.\n"
+        "# Your classroom hub's own call does it from code:\n"
         "access = lab.hub_api.sign_in(lab.username, lab.password)\n"
         f'lab.hub_api.set_private(lab.username, "my-flask-app", {private}, access)\n'
         "!docker pull {lab.image()}"

@@ -184,9 +184,10 @@ assert lab.check("rollback").passed
 # %% [markdown] nbgrader={"grade": false, "grade_id": "private-task", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## 8. Make it private
 #
-# Make your repository private with Docker Hub's API (`lab.hub_api.set_private(USERNAME,
-# REPOSITORY, True, access)`, as lesson 10 did from code), then show that a pull with no login is
-# refused now: log out of your registry and pull `v1.0.0`.
+# Make your repository private from code, with your classroom hub's own call
+# (`lab.hub_api.set_private(USERNAME, REPOSITORY, True, access)`, lesson 10; on Docker Hub the
+# repository's Settings page does it, its API has no call for it), then show that a pull with no
+# login is refused now: log out of your registry and pull `v1.0.0`.
 
 # %% nbgrader={"grade": false, "grade_id": "answer-private", "locked": false, "schema_version": 3, "solution": true, "task": false}
 ### BEGIN SOLUTION
