@@ -31,6 +31,9 @@ from testcontainers.core.container import DockerContainer  # noqa: E402
 testcontainers_config.ryuk_disabled = True
 
 HUB_PORT = 8080
+PULL_PORT = 5050
+"""The registry's pull-limited address inside the hub's container (Docker Hub's pull limits,
+small: ``grader/assets/hub/pulls.py``); published like the others, on loopback."""
 """The hub's port inside its container (the registry's is 5000, in the same network)."""
 SERVICE = "classroom-registry"
 ISSUER = "classroom-hub"
@@ -102,6 +105,7 @@ class ClassroomHub(DockerContainer):
             HUB_SERVICE=SERVICE,
             HUB_ISSUER=ISSUER,
             HUB_PORT=str(HUB_PORT),
+            HUB_PULL_PORT=str(PULL_PORT),
         )
         if registry_port:
             self.with_env("HUB_REGISTRY_HOST", f"localhost:{registry_port}")
@@ -110,9 +114,11 @@ class ClassroomHub(DockerContainer):
         # Below the ports an engine hands out for `-p 5000` (net.REGISTRY_PORTS): a learner's
         # app published on 0.0.0.0 never gets the hub's port number.
         self.ports[f"{HUB_PORT}/tcp"] = ("127.0.0.1", hub_port)
+        self.ports[f"{PULL_PORT}/tcp"] = ("127.0.0.1",)
         self.with_kwargs(labels=labels)
         self.push_port = 0
         self.host_port = 0
+        self.pull_port = 0
 
     def read_ports(self) -> None:
         """The host ports the engine gave: one inspection for both."""
@@ -121,6 +127,8 @@ class ClassroomHub(DockerContainer):
         ports = container.attrs["NetworkSettings"]["Ports"]
         self.push_port = int(ports[f"{ClassroomRegistry.PORT}/tcp"][0]["HostPort"])
         self.host_port = int(ports[f"{HUB_PORT}/tcp"][0]["HostPort"])
+        pulls = ports.get(f"{PULL_PORT}/tcp") or []  # none on a lab started before it existed
+        self.pull_port = int(pulls[0]["HostPort"]) if pulls else 0
 
     def attach(self, container_id: str) -> ClassroomHub:
         self._container = self.get_docker_client().client.containers.get(container_id)
@@ -344,6 +352,20 @@ class ClassroomRegistry(DockerContainer):
             json={"token_label": label, "scopes": [scope]},
         )
         return body["token"]
+
+    @property
+    def pull_host(self) -> str:
+        """``localhost:PORT``: the registry's pull-limited address ("" on a lab started before
+        it existed)."""
+        return f"localhost:{self.hub.pull_port}" if self.hub.pull_port else ""
+
+    def set_pull_limits(self, anonymous: int, account: int, window: int) -> dict:
+        """Pulls allowed per ``window`` seconds at :attr:`pull_host`, logged out (per address)
+        and per account; the counts start again."""
+        return self._admin(
+            "POST", "/_admin/pull-limits",
+            json={"anonymous": anonymous, "account": account, "window": window},
+        )  # fmt: skip
 
     def grader_access(self) -> str:
         """The grader's access token for the hub's API (renewed before it runs out)."""

@@ -286,6 +286,23 @@ class Lab:
         return self._registry.push_host
 
     @property
+    def limited_registry(self) -> str:
+        """``localhost:PORT``: your registry again, with Docker Hub's pull limits switched on
+        and small (:meth:`set_pull_limits`), to reach one in a few pulls; "" on Docker Hub,
+        whose own limits are real. Pushes go to :attr:`registry`."""
+        return getattr(self._registry, "pull_host", "")
+
+    def set_pull_limits(self, anonymous: int = 3, account: int = 6, window: int = 3600) -> None:
+        """Pulls allowed at :attr:`limited_registry` per ``window`` seconds: ``anonymous`` from
+        one address logged out, ``account`` per account; the counts start again."""
+        if not self.classroom:
+            raise InvalidInput(
+                "Docker Hub's own pull limits are not the course's to set.",
+                "Use a classroom lab (Lab.start) for the pull-limit exercise.",
+            )
+        self._registry.set_pull_limits(anonymous, account, window)
+
+    @property
     def token_file(self) -> Path:
         """A file that holds only your access token (readable by you alone), to send it to
         ``docker login`` on standard input: ``!docker login {lab.registry} -u {lab.username}

@@ -11,11 +11,13 @@ from tests.hub.inprocess import (
     ADMIN,
     ADMIN_SECRET,
     EVENTS_SECRET,
+    LAYERS,
     REGISTRY_BINARY,
     RealRegistry,
     Running,
     free_port,
     hub,
+    sha256_digest,
 )  # fmt: skip
 
 
@@ -81,6 +83,7 @@ def with_registry(start, tmp_path):
         )
         assert token.status_code == 200, token.text
         running.digest = registry.push(token.json()["token"], "alice1234/app", "v1")
+        running.layer = sha256_digest(LAYERS[0])  # one of its layers' digests
         running.registry = registry
         yield running
     finally:

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 HUB_DIR = Path(__file__).resolve().parents[2] / "grader" / "assets" / "hub"
 HUB_MODULES = (
-    "settings", "store", "keys", "pages", "shapes", "web", "auth", "registry", "api", "admin", "views",
+    "settings", "store", "keys", "pages", "shapes", "pulls", "web", "auth", "registry", "api", "admin", "views",
     "hubd",
 )  # fmt: skip
 ADMIN, ADMIN_SECRET = "grader", "the-graders-secret"

@@ -30,6 +30,11 @@ DENIED = (
 )
 """A push into a repository that is not the pusher's, refused by the hub's token service (before
 any upload), in each image store's words."""
+MANIFEST_ACCEPT = ", ".join((
+    "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+))  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +62,8 @@ def push(lab, tiny: str, tag: str, path: str | None = None, check: bool = True):
     return docker("push", ref, check=check, timeout=120)
 
 
-def pull(lab, tag: str = "v1", path: str | None = None):
-    ref = f"{lab.registry}/{path or lab.username + '/my-flask-app'}:{tag}"
+def pull(lab, tag: str = "v1", path: str | None = None, registry: str | None = None):
+    ref = f"{registry or lab.registry}/{path or lab.username + '/my-flask-app'}:{tag}"
     docker("rmi", ref, check=False)
     return docker("pull", ref, check=False)
 
@@ -348,3 +353,32 @@ def test_the_pages_sign_in_generate_a_token_once_and_guard_their_forms(lab):
     assert lab.token_file.read_text() == secret  # a bad one changes nothing
     escaped = browser.get(base + "/r/<script>/x", timeout=5)
     assert escaped.status_code == 404 and "<script>" not in escaped.text
+
+
+def test_pulls_past_the_limit_get_docker_hubs_toomanyrequests_and_logging_in_raises_it(lab, tiny):
+    login_with(lab, lab.token)
+    push(lab, tiny, "v1")  # to the registry's own address, which has no limit
+    lab.set_pull_limits(anonymous=2, account=4, window=3600)
+    limited = lab.limited_registry
+    path = f"{lab.username}/my-flask-app"
+    docker("logout", limited, check=False)
+    for _ in range(2):  # logged out there: counted for this machine's address
+        assert pull(lab, path=path, registry=limited).returncode == 0
+    refused = pull(lab, path=path, registry=limited)
+    assert refused.returncode != 0
+    assert (
+        "toomanyrequests" in refused.stderr and "unauthenticated pull rate limit" in refused.stderr
+    )
+    # The headers, as `curl -I` with an anonymous token shows them.
+    challenge = requests.get(f"http://{limited}/v2/", timeout=10).headers["WWW-Authenticate"]
+    fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+    token = requests.get(fields["realm"], params={"service": fields["service"],
+                         "scope": f"repository:{path}:pull"}, timeout=10).json()["token"]  # fmt: skip
+    head = requests.head(f"http://{limited}/v2/{path}/manifests/v1", timeout=10, headers={
+        "Authorization": f"Bearer {token}", "Accept": MANIFEST_ACCEPT})  # fmt: skip
+    assert head.headers["ratelimit-limit"] == "2;w=3600"
+    assert head.headers["ratelimit-remaining"] == "0;w=3600"
+    # Logged in, the pull counts for the account, whose limit is higher.
+    docker("login", limited, "-u", lab.username, "--password-stdin", input=lab.token)
+    assert pull(lab, path=path, registry=limited).returncode == 0
+    docker("logout", limited, check=False)

@@ -51,6 +51,22 @@ class AdminRoutes(Handler):
         )  # fmt: skip
         self.send(201, {**token.api(), "token": secret})
 
+    @route("POST", "/_admin/pull-limits")
+    def admin_pull_limits(self) -> None:
+        """New pull limits for the pull-limited address (``anonymous``, ``account``, ``window``
+        in seconds); the counts start again."""
+        self.admin()
+        body = self.json_body()
+        pulls = self.hub.pulls
+        pulls.set(
+            body.get("anonymous", pulls.anonymous),
+            body.get("account", pulls.account),
+            body.get("window", pulls.window),
+        )
+        self.send(
+            200, {"anonymous": pulls.anonymous, "account": pulls.account, "window": pulls.window}
+        )
+
     @route("POST", "/_admin/identify")
     def admin_identify(self) -> None:
         """Which of an account's tokens a secret is (the grader's check of a stored login),

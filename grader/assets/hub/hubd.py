@@ -17,12 +17,14 @@ This module is the entry point (``python3 -u /hub/hubd.py``) and puts the parts 
 ``settings`` (the ``HUB_*`` variables, read once in :func:`main`), ``web`` (request plumbing),
 ``auth`` (sign-in and the token service), ``registry`` (reading the registry), ``api`` (Docker
 Hub's API), ``admin`` (the grader's calls), ``views`` and ``pages`` (the web pages), ``store``
-(SQLite) and ``keys`` (the signing key)."""
+(SQLite), ``keys`` (the signing key) and ``pulls`` (the pull-limited address of the registry,
+when ``HUB_PULL_PORT`` is set)."""
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Mapping
 from http.server import ThreadingHTTPServer
 
@@ -30,6 +32,7 @@ from admin import AdminRoutes
 from api import ApiRoutes
 from auth import Auth, TokenRoutes, TokenService
 from keys import Signer
+from pulls import PullLimits, PullServer
 from registry import Registry
 from settings import Settings
 from store import Store, now
@@ -50,6 +53,10 @@ class Hub:
         self.tokens = TokenService(signer, settings.service, self.registry)
         self.web_sessions: dict[str, tuple[str, str]] = {}
         """``{cookie: (username, csrf token)}``: browsers signed in to the pages."""
+        self.pulls = PullLimits(
+            settings.pull_limit_anonymous, settings.pull_limit_account, settings.pull_window
+        )
+        """The pull-limited address's counts and limits (``pulls``)."""
 
 
 class Handler(TokenRoutes, AdminRoutes, ApiRoutes, PageRoutes):
@@ -82,9 +89,21 @@ def build(settings: Settings, host: str = "0.0.0.0") -> Server:
     return Server((host, settings.port), Hub(settings, store, signer))
 
 
+def build_pulls(server: Server, host: str = "0.0.0.0") -> PullServer:
+    """The registry's pull-limited address (``HUB_PULL_PORT``), listening, counting in the
+    hub's ``pulls``."""
+    hub = server.hub
+    return PullServer((host, hub.settings.pull_port), hub.settings.registry, hub.pulls)
+
+
 def main(environ: Mapping[str, str] | None = None) -> None:
     settings = Settings.from_environ(os.environ if environ is None else environ)
     server = build(settings)
+    if settings.pull_port:
+        pulls = build_pulls(server)
+        threading.Thread(target=pulls.serve_forever, daemon=True).start()
+        log("pull limits", port=settings.pull_port, anonymous=settings.pull_limit_anonymous,
+            account=settings.pull_limit_account, window=settings.pull_window)  # fmt: skip
     log("hub ready", port=settings.port, service=settings.service, issuer=settings.issuer)
     try:
         server.serve_forever()

@@ -35,6 +35,14 @@ class Settings:
     sign_in_limit: int = 10
     """``HUB_SIGN_IN_LIMIT``: failed sign-ins per account (and per client) in a minute before
     the hub answers 429."""
+    pull_port: int = 0
+    """``HUB_PULL_PORT``: the port of the registry's pull-limited address (``pulls``); 0: none."""
+    pull_limit_anonymous: int = 3
+    """``HUB_PULL_LIMIT_ANONYMOUS``: pulls per window from one address, logged out."""
+    pull_limit_account: int = 6
+    """``HUB_PULL_LIMIT_ACCOUNT``: pulls per window by one account."""
+    pull_window: int = 3600
+    """``HUB_PULL_WINDOW``: the window, in seconds."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -52,6 +60,14 @@ class Settings:
             certs=Path(environ.get("HUB_CERTS", str(default.certs))),
             port=_whole(environ, "HUB_PORT", default.port),
             sign_in_limit=_whole(environ, "HUB_SIGN_IN_LIMIT", default.sign_in_limit),
+            pull_port=_whole(environ, "HUB_PULL_PORT", default.pull_port),
+            pull_limit_anonymous=_whole(
+                environ, "HUB_PULL_LIMIT_ANONYMOUS", default.pull_limit_anonymous
+            ),
+            pull_limit_account=_whole(
+                environ, "HUB_PULL_LIMIT_ACCOUNT", default.pull_limit_account
+            ),
+            pull_window=_whole(environ, "HUB_PULL_WINDOW", default.pull_window),
         )
 
 

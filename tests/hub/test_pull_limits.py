@@ -1,0 +1,90 @@
+"""Docker Hub's pull rate limits at the registry's pull-limited address (grader/assets/hub/pulls.py):
+in this process, in front of a real registry (Distribution, in a subprocess) with the hub's
+tokens. A manifest GET is a pull, a HEAD is not; every manifest answer carries Docker Hub's
+headers; past the limit Docker Hub's 429 ``TOOMANYREQUESTS``; an account has its own, higher,
+count; writes are refused there; bad limits are a 400 that changes nothing."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import requests
+
+from tests.hub.inprocess import ADMIN, ADMIN_SECRET, OCI_MANIFEST, hub
+
+ACCEPT = {"Accept": OCI_MANIFEST}
+
+
+@pytest.fixture
+def limited(with_registry):
+    """``(running hub, the pull-limited address)``, limits 2 anonymous and 3 per account."""
+    server = hub.pulls.PullServer(("127.0.0.1", 0), with_registry.settings.registry,
+                                  with_registry.server.hub.pulls)  # fmt: skip
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    set_to = with_registry.post("/_admin/pull-limits", auth=(ADMIN, ADMIN_SECRET),
+                                json={"anonymous": 2, "account": 3, "window": 3600})  # fmt: skip
+    assert set_to.json() == {"anonymous": 2, "account": 3, "window": 3600}, set_to.text
+    yield with_registry, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _token(running, auth=None) -> dict:
+    answer = running.registry_token("repository:alice1234/app:pull", auth=auth)
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": "Bearer " + answer.json()["token"], **ACCEPT}
+
+
+def test_anonymous_pulls_are_counted_and_refused_past_the_limit_as_docker_hub_does(limited):
+    running, base = limited
+    manifest = f"{base}/v2/alice1234/app/manifests/v1"
+    assert requests.get(manifest, headers=ACCEPT, timeout=10).status_code == 401  # not a pull
+    anonymous = _token(running)
+    first = requests.get(manifest, headers=anonymous, timeout=10)
+    assert first.status_code == 200 and first.headers["Docker-Content-Digest"] == running.digest
+    source = first.headers["docker-ratelimit-source"]
+    assert (first.headers["ratelimit-limit"], first.headers["ratelimit-remaining"]) == (
+        "2;w=3600", "1;w=3600",
+    )  # fmt: skip
+    checked = requests.head(manifest, headers=anonymous, timeout=10)
+    assert checked.headers["ratelimit-remaining"] == "1;w=3600"  # a HEAD is not a pull
+    assert requests.get(manifest, headers=anonymous, timeout=10).headers["ratelimit-remaining"] == (
+        "0;w=3600"
+    )
+    refused = requests.get(manifest, headers=anonymous, timeout=10)
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "errors": [{"code": "TOOMANYREQUESTS", "message": hub.pulls.ANONYMOUS_WORDS}]
+    }
+    assert refused.headers["ratelimit-remaining"] == "0;w=3600"
+    assert refused.headers["docker-ratelimit-source"] == source
+    blob = requests.get(
+        f"{base}/v2/alice1234/app/blobs/{running.layer}", headers=anonymous, timeout=10
+    )
+    assert blob.status_code == 200  # layers are not pulls: only the manifest is refused
+
+    # Signed in, the pull counts for the account, which has its own limit.
+    alice = _token(running, ("alice1234", "alices-password"))
+    signed = requests.get(manifest, headers=alice, timeout=10)
+    assert signed.status_code == 200, signed.text
+    assert signed.headers["docker-ratelimit-source"] == "alice1234"
+    assert signed.headers["ratelimit-remaining"] == "2;w=3600"
+    for _ in range(2):
+        requests.get(manifest, headers=alice, timeout=10)
+    past = requests.get(manifest, headers=alice, timeout=10)
+    assert (
+        past.status_code == 429 and past.json()["errors"][0]["message"] == hub.pulls.ACCOUNT_WORDS
+    )
+
+
+def test_the_pull_address_takes_no_writes_and_bad_limits_change_nothing(limited):
+    running, base = limited
+    pushed = requests.post(f"{base}/v2/alice1234/app/blobs/uploads/", timeout=10)
+    assert pushed.status_code == 405 and pushed.json()["errors"][0]["code"] == "UNSUPPORTED"
+    for body in ({"anonymous": 0}, {"account": "many"}, {"window": True}):
+        answer = running.post("/_admin/pull-limits", auth=(ADMIN, ADMIN_SECRET), json=body)
+        assert answer.status_code == 400, (body, answer.text)
+    assert (running.server.hub.pulls.anonymous, running.server.hub.pulls.account) == (2, 3)
+    stranger = running.post("/_admin/pull-limits", json={"anonymous": 100})
+    assert stranger.status_code in (401, 403) and running.server.hub.pulls.anonymous == 2
