@@ -5,8 +5,14 @@ limit; Docker Hub's texts where the CLI shows them; bad input; sign-in rate limi
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import platform
 import re
+import secrets
 import subprocess
+import tarfile
 import time
 
 import pytest
@@ -30,6 +36,7 @@ DENIED = (
 )
 """A push into a repository that is not the pusher's, refused by the hub's token service (before
 any upload), in each image store's words."""
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MANIFEST_ACCEPT = ", ".join((
     "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -355,30 +362,67 @@ def test_the_pages_sign_in_generate_a_token_once_and_guard_their_forms(lab):
     assert escaped.status_code == 404 and "<script>" not in escaped.text
 
 
-def test_pulls_past_the_limit_get_docker_hubs_toomanyrequests_and_logging_in_raises_it(lab, tiny):
-    login_with(lab, lab.token)
-    push(lab, tiny, "v1")  # to the registry's own address, which has no limit
+def _push_unseen(lab, path: str, tag: str) -> None:
+    """An image no engine here has held (so pulling it downloads its manifest): one tar layer
+    made here, pushed over the registry's HTTP API with a token from the hub, as a client
+    does."""
+    sha = lambda data: "sha256:" + hashlib.sha256(data).hexdigest()  # noqa: E731
+    buffer, text = io.BytesIO(), f"image {tag} {secrets.token_hex(8)}\n".encode()  # new each run
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        entry = tarfile.TarInfo("which.txt")
+        entry.size = len(text)
+        tar.addfile(entry, io.BytesIO(text))
+    layer = buffer.getvalue()
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    config = json.dumps({"architecture": arch, "os": "linux", "config": {},
+                         "rootfs": {"type": "layers", "diff_ids": [sha(layer)]}}).encode()  # fmt: skip
+    token, _ = lab.hub_api.registry_token(
+        [f"repository:{path}:pull,push"], (lab.username, lab.token)
+    )
+    auth, base = {"Authorization": f"Bearer {token}"}, f"http://{lab.registry}/v2/{path}"
+    for blob in (layer, config):
+        started = requests.post(f"{base}/blobs/uploads/", headers=auth, timeout=10)
+        location = requests.compat.urljoin(base, started.headers["Location"])
+        done = requests.put(location, params={"digest": sha(blob)}, data=blob, timeout=10,
+                            headers={**auth, "Content-Type": "application/octet-stream"})  # fmt: skip
+        assert done.status_code == 201, done.text
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": sha(layer), "size": len(layer)}],
+    }).encode()  # fmt: skip
+    put = requests.put(f"{base}/manifests/{tag}", data=manifest, timeout=10,
+                       headers={**auth, "Content-Type": OCI_MANIFEST})  # fmt: skip
+    assert put.status_code == 201, put.text
+
+
+def test_pulls_past_the_limit_get_docker_hubs_toomanyrequests_and_logging_in_raises_it(lab):
+    """Three images, each pulled once, none ever held by this engine: what a pull downloads is
+    what counts (an engine with the containerd image store pulls an image it still holds with a
+    HEAD only, which Docker Hub does not count either)."""
+    path = f"{lab.username}/my-flask-app"
+    for tag in ("a", "b", "c"):  # on the registry's own address, which has no limit
+        _push_unseen(lab, path, tag)
     lab.set_pull_limits(anonymous=2, account=4, window=3600)
     limited = lab.limited_registry
-    path = f"{lab.username}/my-flask-app"
     docker("logout", limited, check=False)
-    for _ in range(2):  # logged out there: counted for this machine's address
-        assert pull(lab, path=path, registry=limited).returncode == 0
-    refused = pull(lab, path=path, registry=limited)
+    for name in ("a", "b"):  # logged out there: counted for this machine's address
+        assert pull(lab, name, path, limited).returncode == 0
+    refused = pull(lab, "c", path, limited)
     assert refused.returncode != 0
-    assert (
-        "toomanyrequests" in refused.stderr and "unauthenticated pull rate limit" in refused.stderr
-    )
+    assert "toomanyrequests" in refused.stderr, refused.stderr
+    assert "unauthenticated pull rate limit" in refused.stderr
     # The headers, as `curl -I` with an anonymous token shows them.
     challenge = requests.get(f"http://{limited}/v2/", timeout=10).headers["WWW-Authenticate"]
     fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
     token = requests.get(fields["realm"], params={"service": fields["service"],
                          "scope": f"repository:{path}:pull"}, timeout=10).json()["token"]  # fmt: skip
-    head = requests.head(f"http://{limited}/v2/{path}/manifests/v1", timeout=10, headers={
+    head = requests.head(f"http://{limited}/v2/{path}/manifests/c", timeout=10, headers={
         "Authorization": f"Bearer {token}", "Accept": MANIFEST_ACCEPT})  # fmt: skip
     assert head.headers["ratelimit-limit"] == "2;w=3600"
     assert head.headers["ratelimit-remaining"] == "0;w=3600"
     # Logged in, the pull counts for the account, whose limit is higher.
     docker("login", limited, "-u", lab.username, "--password-stdin", input=lab.token)
-    assert pull(lab, path=path, registry=limited).returncode == 0
-    docker("logout", limited, check=False)
+    try:
+        assert pull(lab, "c", path, limited).returncode == 0
+    finally:
+        docker("logout", limited, check=False)

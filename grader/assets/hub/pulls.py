@@ -106,6 +106,22 @@ class PullHandler(BaseHTTPRequestHandler):
     def log_message(self, format, *args) -> None:
         pass
 
+    def handle_one_request(self) -> None:
+        """A TLS handshake (a client trying HTTPS first, as containerd does for ``localhost``)
+        gets an answer in HTTP, as Distribution's own server gives: the client then falls back
+        to HTTP (containerd does only when the answer starts with ``HTTP/``)."""
+        try:
+            first = self.rfile.peek(1)[:1]  # type: ignore[attr-defined]
+        except (OSError, ValueError):
+            self.close_connection = True
+            return
+        if first == b"\x16":  # a TLS record: handshake
+            self.wfile.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                             b"Connection: close\r\n\r\n")  # fmt: skip
+            self.close_connection = True
+            return
+        super().handle_one_request()
+
     def do_GET(self) -> None:
         self._pass()
 
@@ -145,7 +161,9 @@ class PullHandler(BaseHTTPRequestHandler):
         request = urllib.request.Request(
             self.server.registry + self.path,  # type: ignore[attr-defined]
             method=self.command,
-            headers={k: v for k in PASSED_HEADERS if (v := self.headers.get(k))},
+            headers={  # each header whole: dockerd sends one Accept line per media type
+                k: ", ".join(v) for k in PASSED_HEADERS if (v := self.headers.get_all(k))
+            },
         )
         try:
             upstream = urllib.request.urlopen(request, timeout=60)
