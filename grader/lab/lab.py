@@ -292,7 +292,7 @@ class Lab:
         whose own limits are real. Pushes go to :attr:`registry`."""
         return getattr(self._registry, "pull_host", "")
 
-    def set_pull_limits(self, anonymous: int = 3, account: int = 6, window: int = 3600) -> None:
+    def set_pull_limits(self, anonymous: int = 3, account: int = 6, window: int = 21600) -> None:
         """Pulls allowed at :attr:`limited_registry` per ``window`` seconds: ``anonymous`` from
         one address logged out, ``account`` per account; the counts start again."""
         if not self.classroom:

@@ -23,8 +23,8 @@ def limited(with_registry):
                                   with_registry.server.hub.pulls)  # fmt: skip
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     set_to = with_registry.post("/_admin/pull-limits", auth=(ADMIN, ADMIN_SECRET),
-                                json={"anonymous": 2, "account": 3, "window": 3600})  # fmt: skip
-    assert set_to.json() == {"anonymous": 2, "account": 3, "window": 3600}, set_to.text
+                                json={"anonymous": 2, "account": 3, "window": 21600})  # fmt: skip
+    assert set_to.json() == {"anonymous": 2, "account": 3, "window": 21600}, set_to.text
     yield with_registry, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
@@ -45,19 +45,19 @@ def test_anonymous_pulls_are_counted_and_refused_past_the_limit_as_docker_hub_do
     assert first.status_code == 200 and first.headers["Docker-Content-Digest"] == running.digest
     source = first.headers["docker-ratelimit-source"]
     assert (first.headers["ratelimit-limit"], first.headers["ratelimit-remaining"]) == (
-        "2;w=3600", "1;w=3600",
+        "2;w=21600", "1;w=21600",
     )  # fmt: skip
     checked = requests.head(manifest, headers=anonymous, timeout=10)
-    assert checked.headers["ratelimit-remaining"] == "1;w=3600"  # a HEAD is not a pull
+    assert checked.headers["ratelimit-remaining"] == "1;w=21600"  # a HEAD is not a pull
     assert requests.get(manifest, headers=anonymous, timeout=10).headers["ratelimit-remaining"] == (
-        "0;w=3600"
+        "0;w=21600"
     )
     refused = requests.get(manifest, headers=anonymous, timeout=10)
     assert refused.status_code == 429
     assert refused.json() == {
         "errors": [{"code": "TOOMANYREQUESTS", "message": hub.pulls.ANONYMOUS_WORDS}]
     }
-    assert refused.headers["ratelimit-remaining"] == "0;w=3600"
+    assert refused.headers["ratelimit-remaining"] == "0;w=21600"
     assert refused.headers["docker-ratelimit-source"] == source
     blob = requests.get(
         f"{base}/v2/alice1234/app/blobs/{running.layer}", headers=anonymous, timeout=10
@@ -69,7 +69,7 @@ def test_anonymous_pulls_are_counted_and_refused_past_the_limit_as_docker_hub_do
     signed = requests.get(manifest, headers=alice, timeout=10)
     assert signed.status_code == 200, signed.text
     assert signed.headers["docker-ratelimit-source"] == "alice1234"
-    assert signed.headers["ratelimit-remaining"] == "2;w=3600"
+    assert signed.headers["ratelimit-remaining"] == "2;w=21600"
     for _ in range(2):
         requests.get(manifest, headers=alice, timeout=10)
     past = requests.get(manifest, headers=alice, timeout=10)

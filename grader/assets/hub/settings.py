@@ -41,8 +41,8 @@ class Settings:
     """``HUB_PULL_LIMIT_ANONYMOUS``: pulls per window from one address, logged out."""
     pull_limit_account: int = 6
     """``HUB_PULL_LIMIT_ACCOUNT``: pulls per window by one account."""
-    pull_window: int = 3600
-    """``HUB_PULL_WINDOW``: the window, in seconds."""
+    pull_window: int = 21600
+    """``HUB_PULL_WINDOW``: the window, in seconds: Docker Hub's 6 hours."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
