@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from grader.errors import InvalidInput
-from grader.hub.client import HubAPI, HubRefused
+from grader.hub.client import Challenge, HubAPI, HubRefused
 from tests.conftest import docker
 from tests.hub.cases import bad_inputs, said
 
@@ -412,9 +412,9 @@ def test_pulls_past_the_limit_get_docker_hubs_toomanyrequests_and_logging_in_rai
     assert "toomanyrequests" in refused.stderr, refused.stderr
     assert "unauthenticated pull rate limit" in refused.stderr
     # The headers, as `curl -I` with an anonymous token shows them.
-    challenge = requests.get(f"http://{limited}/v2/", timeout=10).headers["WWW-Authenticate"]
-    fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
-    token = requests.get(fields["realm"], params={"service": fields["service"],
+    answer = requests.get(f"http://{limited}/v2/", timeout=10)
+    challenge = Challenge.parse(answer.headers["WWW-Authenticate"])
+    token = requests.get(challenge.realm, params={"service": challenge.service,
                          "scope": f"repository:{path}:pull"}, timeout=10).json()["token"]  # fmt: skip
     head = requests.head(f"http://{limited}/v2/{path}/manifests/c", timeout=10, headers={
         "Authorization": f"Bearer {token}", "Accept": MANIFEST_ACCEPT})  # fmt: skip

@@ -8,13 +8,13 @@ own way; the hub serves them all."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 
 import pytest
 import requests
 
+from grader.hub.client import Challenge
 from tests.conftest import docker, login
 
 pytestmark = pytest.mark.docker
@@ -82,11 +82,11 @@ def test_skopeo_logs_in_with_a_token_copies_inspects_and_is_refused_a_private_on
 def _registry_token(lab, secret: str, repository: str, actions: str = "pull,push"):
     """The hub's token service's answer for ``repository:REPO:ACTIONS``, asked as ``curl -u
     USER:TOKEN`` would, at the realm the registry names."""
-    challenge = requests.get(f"http://{lab.registry}/v2/", timeout=10).headers["WWW-Authenticate"]
-    fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+    answer = requests.get(f"http://{lab.registry}/v2/", timeout=10)
+    challenge = Challenge.parse(answer.headers["WWW-Authenticate"])
     return requests.get(
-        fields["realm"],
-        params={"service": fields["service"], "scope": f"repository:{repository}:{actions}"},
+        challenge.realm,
+        params={"service": challenge.service, "scope": f"repository:{repository}:{actions}"},
         auth=(lab.username, secret),
         timeout=10,
     )
