@@ -58,6 +58,18 @@ _PULLS = Source(
     "Unauthenticated and Docker Personal users are subject to a 6-hour pull rate limit on "
     "Docker Hub.",
 )
+_PULL_HEADERS = Source(
+    "Docker Hub pull usage and limits: view pull rate and limit",
+    "https://docs.docker.com/docker-hub/usage/pulls/#view-pull-rate-and-limit",
+    "These headers are returned on both GET and HEAD requests. Using GET emulates a real pull and "
+    "counts towards the limit. Using HEAD won't.",
+)
+_PULL_429 = Source(
+    "Docker Hub pull usage and limits: over the limit",
+    "https://docs.docker.com/docker-hub/usage/pulls/#view-pull-rate-and-limit",
+    "When you issue a pull and you are over the limit, Docker Hub returns a `429` response code "
+    "with the following body when the manifest is requested",
+)
 _USAGE = Source(
     "Docker Hub usage and limits",
     "https://docs.docker.com/docker-hub/usage/",
@@ -66,8 +78,13 @@ _USAGE = Source(
 _PATS = Source(
     "Personal access tokens",
     "https://docs.docker.com/security/access-tokens/personal-access-tokens/",
-    "Select 30 days, 90 days, or Custom. With Custom, choose a date and hour up to one year "
-    "from today. The default, None, creates a token that doesn't expire.",
+    "You can't edit the expiration date on an existing personal access token. You must create a "
+    "new PAT if you need to set a new expiration date.",
+)
+_PAT_EXPIRY_API = Source(
+    "Docker Hub API: createAccessTokenRequest",
+    "https://docs.docker.com/reference/api/hub/latest/schemas/createAccessTokenRequest/",
+    "Optional expiration date for the token. If omitted, the token will remain valid indefinitely.",
 )
 _PAT_PERMISSIONS = Source(
     "Access token reference: permissions",
@@ -173,10 +190,10 @@ FACTS: dict[str, Fact] = {
         ),
         _fact(
             "token-expiry",
-            "A token expires after the time chosen when it is generated: **None** (the default: "
-            "it never expires), **30 days**, **90 days**, or **Custom** (a date and hour up to a "
-            "year ahead).",
+            "A token can have an expiration date, chosen when it is generated; without one it "
+            "never expires. The date cannot be changed afterwards: generate a new token instead.",
             _PATS,
+            _PAT_EXPIRY_API,
         ),
         _fact(
             "token-permissions",
@@ -230,6 +247,15 @@ FACTS: dict[str, Fact] = {
             "limit`.",
             _PULLS,
             _USAGE,
+            _PULL_429,
+        ),
+        _fact(
+            "rate-limit-headers",
+            "Each answer of Docker Hub's registry to a manifest request says where you stand, in "
+            "its headers: `ratelimit-limit: 100;w=21600` (100 pulls per 21,600 seconds, 6 hours), "
+            "`ratelimit-remaining: 20;w=21600` and `docker-ratelimit-source` (what the count is "
+            "kept for). A `HEAD` request reads them without counting; a `GET` counts as a pull.",
+            _PULL_HEADERS,
         ),
         _fact(
             "digest-pull",
@@ -257,7 +283,7 @@ LESSON_FACTS: dict[str, tuple[str, ...]] = {
     "01-account": ("username-rules", "free-private"),
     "02-login": ("token-expiry", "token-permissions", "non-tty-login"),
     "04-push": ("push-creates",),
-    "06-pull-and-run": ("rate-limits", "port-taken"),
+    "06-pull-and-run": ("rate-limits", "rate-limit-headers", "port-taken"),
     "07-versions": ("latest", "latest-production", "tags-move", "immutable-tags", "digest-pull"),
     "09-platforms": ("multi-platform",),
     "10-public-private": ("free-private", "private-pull"),

@@ -61,7 +61,6 @@ FALSE = {
     r"moves with every push": "latest moves only when something is pushed under that name",
     r"`latest` is just the tag that was pushed last": "latest is only the default tag",
     r"pushed last,? so it \*?\*?moves": "latest is only the default tag",
-    r"60 days": "Docker Hub's expirations are None, 30 days, 90 days or Custom",
     r"Public Repo Read-only": "the permission is called Repo Public Read-only today",
     r"per hour": "Docker Hub's pull limits count per 6 hours",
 }

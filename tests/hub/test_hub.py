@@ -291,8 +291,9 @@ def test_the_tags_api_has_docker_hubs_shape(lab, tiny):
 
 
 def test_the_token_form_offers_docker_hubs_expirations_and_permissions(lab):
-    """Docker's documentation: None (the default), 30 days, 90 days, or Custom (a date and hour
-    up to a year ahead); the permissions by their current names."""
+    """The classroom's choices: None (the default, as Docker Hub's API: no expiration date means
+    none), 30 days, 90 days, or Custom (a date and hour up to a year ahead); the permissions by
+    their current names."""
     browser = requests.Session()
     base = lab.hub_url
     browser.post(
