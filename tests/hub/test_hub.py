@@ -427,3 +427,31 @@ def test_pulls_past_the_limit_get_docker_hubs_toomanyrequests_and_logging_in_rai
         assert pull(lab, "c", path, limited).returncode == 0
     finally:
         docker("logout", limited, check=False)
+
+
+def test_deleting_a_tag_as_hub_tool_does_leaves_the_images_other_tags_pullable(lab):
+    """Docker Hub's ``DELETE /v2/repositories/NS/REPO/tags/TAG/`` (docker/hub-tool's RemoveTag),
+    with a Read, Write, Delete token: the tag is gone from the registry the engine pulls from,
+    the same image's other tag still pulls, and the hub lists it with its own history."""
+    from tests.conftest import pushed, tag_and_push
+
+    pushed(lab)
+    tag_and_push(lab, "v1.0.0")  # the same image: one digest, two tags
+    admin = lab.hub_api.create_access_token(signed_in(lab), "cleanup", "repo:admin")["token"]
+    api = HubAPI(lab.hub_url)
+    access = api.sign_in(lab.username, admin)
+    answer = requests.delete(
+        f"{lab.hub_url}/v2/repositories/{lab.username}/my-flask-app/tags/v1/",
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=30,
+    )
+    assert answer.status_code == 204, answer.text
+    gone = pull(lab, "v1")
+    # The classic image store says "manifest unknown"; the containerd image store "not found".
+    assert gone.returncode != 0 and re.search("manifest unknown|not found", gone.stderr), (
+        gone.stderr
+    )
+    assert pull(lab, "v1.0.0").returncode == 0
+    listed = lab.hub_api.tags(lab.username, "my-flask-app", lab.hub_access())
+    assert [t["name"] for t in listed] == ["v1.0.0"]
+    assert listed[0]["last_updater_username"] == lab.username

@@ -1,7 +1,7 @@
 """Docker Hub's API, at its paths and in its shapes (``shapes``): sign-in (``POST /v2/auth/token``
 and the deprecated ``POST /v2/users/login``), repositories (and their deprecated
-``/v2/repositories/...`` paths, still answered as Docker Hub answers them), tags and personal
-access tokens. Lists are paged as Docker Hub pages them, ``next``/``previous`` absolute URLs."""
+``/v2/repositories/...`` paths, still answered as Docker Hub answers them, deletion of tags and
+repositories among them), tags and personal access tokens. Lists are paged as Docker Hub pages them, ``next``/``previous`` absolute URLs."""
 
 from __future__ import annotations
 
@@ -148,7 +148,31 @@ class ApiRoutes(Handler):
         log("visibility", account=namespace, repository=name, private=found.is_private)
         self.send(200, shapes.repository_info(found, who.username, _scopes(who)))
 
+    @route("DELETE", "/v2/repositories/([^/]+)/([^/]+)")
+    def api_delete_repository(self, namespace: str, name: str) -> None:
+        """Not in Docker Hub's API description; hub-tool and scripts call it, and Docker Hub
+        answers 202: the repository and every image in it go. A password, or a Read, Write,
+        Delete token."""
+        self.owner(namespace, DELETE, "delete this repository")
+        if self.hub.registry.record(namespace, name) is None:
+            raise Refused(404, "object not found")
+        self.hub.registry.delete_repository(namespace, name)
+        log("repository deleted", account=namespace, repository=name)
+        self.send(202, b"", content_type="text/plain")
+
     # --- tags ----------------------------------------------------------------------------------------
+
+    @route("DELETE", "/v2/repositories/([^/]+)/([^/]+)/tags/([^/]+)")
+    def api_delete_tag(self, namespace: str, name: str, tag: str) -> None:
+        """Not in Docker Hub's API description; hub-tool and scripts call it (Docker Hub
+        answers 204): the tag goes, the image's other tags stay. A password, or a Read, Write,
+        Delete token."""
+        self.owner(namespace, DELETE, "delete tags here")
+        if self.hub.registry.record(namespace, name) is None:
+            raise Refused(404, "object not found")
+        self.hub.registry.delete_tag(namespace, name, tag)
+        log("tag deleted", account=namespace, repository=name, tag=tag)
+        self.send(204, b"", content_type="text/plain")
 
     @route("GET", "/v2/namespaces/([^/]+)/repositories/([^/]+)/tags")
     def api_tags(self, namespace: str, name: str) -> None:

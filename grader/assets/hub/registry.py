@@ -23,6 +23,12 @@ INDEX_TYPES = (
 )
 
 
+ACCEPT = ", ".join(MANIFEST_TYPES + INDEX_TYPES)
+HUB_AGENT = "classroom-hub"
+"""The hub's own requests to the registry: their push events (a tag put back after a deletion)
+are nobody's push."""
+
+
 class Registry:
     def __init__(self, store: Store, signer: Signer, settings: Settings) -> None:
         self.store = store
@@ -40,7 +46,8 @@ class Registry:
             if not name or media not in MANIFEST_TYPES + INDEX_TYPES:
                 continue
             when = event.get("timestamp") or now()
-            if event.get("action") == "push" and target.get("tag"):
+            agent = (event.get("request") or {}).get("useragent", "")
+            if event.get("action") == "push" and target.get("tag") and agent != HUB_AGENT:
                 actor = (event.get("actor") or {}).get("name", "")
                 self.store.pushed(
                     namespace, name, target["tag"], target.get("digest", ""), actor, when
@@ -148,6 +155,66 @@ class Registry:
         found.sort(key=lambda t: t["name"])
         found.sort(key=lambda t: t["tag_last_pushed"] or "", reverse=True)
         return found
+
+    # --- deleting, as Docker Hub's API deletes --------------------------------------------------
+
+    def _raw(self, method: str, path: str, repository: str, headers: dict | None = None,
+             data: bytes | None = None) -> tuple[int, dict, bytes]:  # fmt: skip
+        """One request to the registry as the hub itself (``User-Agent: HUB_AGENT``, with every
+        right on ``repository``); 404 answered as ``(404, {}, b"")``."""
+        import urllib.request
+
+        access = [{"type": "repository", "name": repository, "actions": ["pull", "push", "delete"]}]
+        token = self.signer.registry_token("hub", self.service, access)["token"]
+        request = urllib.request.Request(
+            self.url + path, method=method, data=data,
+            headers={"Authorization": "Bearer " + token, "User-Agent": HUB_AGENT, **(headers or {})},
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return 404, {}, b""
+            raise
+
+    def _digests(self, repository: str) -> dict[str, str]:
+        """``{tag: digest}`` for every tag the registry holds."""
+        listing, _ = self._get(f"/v2/{repository}/tags/list", repository)
+        found = {}
+        for tag in listing.get("tags") or []:
+            _, headers, _ = self._raw(
+                "HEAD", f"/v2/{repository}/manifests/{tag}", repository, {"Accept": ACCEPT}
+            )
+            if headers.get("Docker-Content-Digest"):
+                found[tag] = headers["Docker-Content-Digest"]
+        return found
+
+    def delete_tag(self, namespace: str, name: str, tag: str) -> None:
+        """The tag goes; the image and the repository's other tags stay, as on Docker Hub. The
+        registry deletes an image by digest with every tag on it: the others are put back at
+        once, with the same manifest (same digest), by the hub (whose pushes are not logged as
+        anyone's)."""
+        repository = f"{namespace}/{name}"
+        status, headers, body = self._raw(
+            "GET", f"/v2/{repository}/manifests/{tag}", repository, {"Accept": ACCEPT}
+        )
+        if status == 404:
+            raise Refused(404, "tag not found")
+        digest = headers.get("Docker-Content-Digest", "")
+        siblings = [t for t, d in self._digests(repository).items() if d == digest and t != tag]
+        self._raw("DELETE", f"/v2/{repository}/manifests/{digest}", repository)
+        kind = {"Content-Type": headers.get("Content-Type", MANIFEST_TYPES[0])}
+        for other in siblings:
+            self._raw("PUT", f"/v2/{repository}/manifests/{other}", repository, kind, body)
+        self.store.forget_tag(namespace, name, tag)
+
+    def delete_repository(self, namespace: str, name: str) -> None:
+        """Every image of the repository goes, and its record: a push makes it anew."""
+        repository = f"{namespace}/{name}"
+        for digest in set(self._digests(repository).values()):
+            self._raw("DELETE", f"/v2/{repository}/manifests/{digest}", repository)
+        self.store.delete_repository(namespace, name)
 
     # --- what an account may see ------------------------------------------------------------------
 

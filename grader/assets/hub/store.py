@@ -437,3 +437,12 @@ class Store:
     def tag_records(self, namespace: str, name: str) -> dict[str, sqlite3.Row]:
         rows = self._run("SELECT * FROM tags WHERE namespace = ? AND name = ?", namespace, name)
         return {row["tag"]: row for row in rows}
+
+    def forget_tag(self, namespace: str, name: str, tag: str) -> None:
+        self._run(
+            "DELETE FROM tags WHERE namespace = ? AND name = ? AND tag = ?", namespace, name, tag
+        )
+
+    def delete_repository(self, namespace: str, name: str) -> None:
+        self._run("DELETE FROM tags WHERE namespace = ? AND name = ?", namespace, name)
+        self._run("DELETE FROM repositories WHERE namespace = ? AND name = ?", namespace, name)
