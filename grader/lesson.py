@@ -3,7 +3,8 @@
 A lesson's first cell is that line and ``lab = begin("NN-name")``; the notebook then holds
 teaching, not plumbing: the widgets (a goal with its check and hints, predict-then-run, the hub
 view, the diagnosis of a pasted error) and the few helpers lessons call (a free port for the
-app, the app's page, a copy of the app's source, the paragraph true on this engine).
+app, the app's page, a copy of the app's source, the paragraph true on this engine, the pull
+limit's headers).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from .course.helpers import (
     engine_text,
     page,
     platform_folder,
+    rate_limit,
+    small_pull_limits,
 )
 from .course.widgets import (
     CheckButton,
@@ -46,4 +49,6 @@ __all__ = [
     "lessons",
     "page",
     "platform_folder",
+    "rate_limit",
+    "small_pull_limits",
 ]

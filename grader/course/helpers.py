@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import InvalidInput
+from ..hub.registry import LimitAnswer
 from ..infra import net
 from ..infra.images import asset
 from ..lab import APP_REPOSITORY, SIGN_UP, Lab, learner_dir
@@ -69,6 +71,43 @@ def local_copy(lab: Lab, tag: str = "v1", repository: str = APP_REPOSITORY) -> L
         if c.image_id == image.id and c.image_ref.startswith(f"{lab.registry}/")
     ]
     return LocalCopy(ref, source, tuple(sorted(names)), tuple(containers))
+
+
+# --- Docker Hub's pull limits, reached in a classroom ------------------------------------------------
+
+
+def small_pull_limits(lab: Lab, anonymous: int = 3, account: int = 6) -> str:
+    """Make your pull-limited address's limits small enough to reach (the counts start again),
+    and say where it is; on Docker Hub, whose limits are real, only say so."""
+    if not lab.limited_registry:
+        return (
+            "Your lab is on Docker Hub: its pull limits are real (100 per 6 hours logged out, 200 "
+            "logged in), not the course's to make small. Read yours: print(rate_limit(lab))."
+        )
+    lab.set_pull_limits(anonymous, account)
+    return (
+        f"{lab.limited_registry} is your registry again, counting pulls as Docker Hub does, with "
+        f"small limits: {anonymous} pulls per 6 hours logged out, {account} logged in. The counts "
+        "start now. Pushes still go to " + lab.registry + "."
+    )
+
+
+def rate_limit(
+    lab: Lab, *, pull: bool = False, logged_in: bool = False, tag: str = "v1"
+) -> LimitAnswer:
+    """Your pull limit, as your image's registry states it in its headers. ``pull=False``: a
+    HEAD of the image's manifest, which counts nothing (Docker's documentation reads the limit
+    so, with ``curl --head``); ``pull=True``: what a pull asks first (the manifest, GET), which
+    counts. Logged out, unless ``logged_in`` (your token). In a classroom, at your pull-limited
+    address; on Docker Hub, at Docker Hub."""
+    api = lab.limited_registry_api if lab.classroom else lab.registry_api
+    if api is None:
+        raise InvalidInput(
+            "Your lab was started before it had a pull-limited address.",
+            "Start it again: lab.stop(), then run the lesson from the top.",
+        )
+    repository = f"{lab.username}/{APP_REPOSITORY}"
+    return api.limit_answer(repository, tag, pull=pull, anonymous=not logged_in)
 
 
 # --- the running app ---------------------------------------------------------------------------------

@@ -35,10 +35,22 @@ class Task:
     read from the learner's notebook."""
     web: bool = False
     """Done on the hub's pages, not in a cell (signing up): the lesson has no empty cell for it."""
+    on_docker_hub: str = ""
+    """The answer on Docker Hub itself (:meth:`grader.Lab.use_hub`), where it differs: there the
+    course has no password and no classroom-only call, and the hub's web pages do what they do."""
+    classroom_only: bool = False
+    """A step only a classroom can stage (Docker Hub's own pull limits are not the course's to
+    make a learner reach): on Docker Hub the lesson shows what to read instead."""
 
     @property
     def hints(self) -> tuple[str, str, str]:
         return (self.nudge, self.shape, self.answer)
+
+    def hints_for(self, classroom: bool) -> tuple[str, str, str]:
+        """The hints where the learner's lab is: a classroom's, or Docker Hub's."""
+        if classroom or not self.on_docker_hub:
+            return self.hints
+        return (self.nudge, self.shape, self.on_docker_hub)
 
     def check_answers(self, names: dict | None = None) -> dict:
         """What the check takes now: :class:`Var` answers read from ``names`` (the learner's
@@ -60,6 +72,18 @@ _NEW_TOKEN = (
     'made = lab.hub_api.create_access_token(access, "my notebook", "repo:write")\n'
     'lab.save_token(made["token"])\n'
 )
+
+
+_SAVE_GENERATED = (
+    "lab.save_token()  # paste the token Docker Hub showed you when you generated it\n"
+)
+
+
+def _visibility_on_docker_hub(private: bool) -> str:
+    return (
+        f"# On Docker Hub: your repository's page, Settings, Make {'private' if private else 'public'}"
+        " (its API has no call for it). Then:\n!docker pull {lab.image()}"
+    )
 
 
 def _visibility_answer(private: bool) -> str:
@@ -95,6 +119,7 @@ TASKS: tuple[Task, ...] = (
         "token read from lab.token_file with <.",
         "lab.save_token()  # paste the token the hub showed you\n" + _LOGIN_SHAPE,
         _NEW_TOKEN + _LOGIN,
+        on_docker_hub=_SAVE_GENERATED + _LOGIN,
     ),
     Task(
         "tag", "03-tag",
@@ -147,6 +172,23 @@ TASKS: tuple[Task, ...] = (
         "docker run -d starts a container in the background; -p HOST:CONTAINER publishes a port.",
         "!docker run -d -p HOST_PORT:5000 REGISTRY_NAME",
         "!docker run -d -p {port}:5000 {lab.image()}",
+    ),
+    Task(
+        "pull-limit", "06-pull-and-run",
+        "Logged out, pull your image from your pull-limited address until it refuses you; then "
+        "log in there with your token and pull it once more.",
+        "pull-limit",
+        "rate_limit(lab, pull=True) asks, logged out, for what a pull downloads first (your "
+        "image's manifest, GET): each counts. Past the limit comes toomanyrequests. docker login "
+        "to that address, and your pulls count for your account instead.",
+        "print(rate_limit(lab, pull=True))  # again, until toomanyrequests\n"
+        "!docker login LIMITED_REGISTRY -u USERNAME --password-stdin < TOKEN_FILE\n"
+        "!docker pull LIMITED_REGISTRY/USERNAME/my-flask-app:v1",
+        "for _ in range(4):\n"
+        "    print(rate_limit(lab, pull=True), end=\"\\n\\n\")\n"
+        "!docker login {lab.limited_registry} -u {lab.username} --password-stdin < {lab.token_file}\n"
+        "!docker pull {lab.limited_registry}/{lab.username}/my-flask-app:v1",
+        classroom_only=True,
     ),
     Task(
         "release-1.0.0", "07-versions",
@@ -244,6 +286,7 @@ TASKS: tuple[Task, ...] = (
         "(on the hub's page: Make private)\n!docker pull REGISTRY/USERNAME/my-flask-app:v1",
         _visibility_answer(True),
         (("private", True),),
+        on_docker_hub=_visibility_on_docker_hub(True),
     ),
     Task(
         "public", "10-public-private",
@@ -253,6 +296,7 @@ TASKS: tuple[Task, ...] = (
         "(on the hub's page: Make public)\n!docker pull REGISTRY/USERNAME/my-flask-app:v1",
         _visibility_answer(False),
         (("private", False),),
+        on_docker_hub=_visibility_on_docker_hub(False),
     ),
     Task(
         "login-again", "10-public-private",

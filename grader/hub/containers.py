@@ -359,6 +359,17 @@ class ClassroomRegistry(DockerContainer):
         it existed)."""
         return f"localhost:{self.hub.pull_port}" if self.hub.pull_port else ""
 
+    def pull_api(self, username: str, secret: str) -> RegistryAPI | None:
+        """:attr:`pull_host`'s API, asked as ``username`` with ``secret`` (or logged out), read
+        for the engine's platform; None on a lab without it."""
+        if not self.pull_host:
+            return None
+        api = RegistryAPI(
+            f"http://{self.pull_host}", (username, secret), self.hub_api, session=self._session
+        )
+        api.platform = self.api.platform
+        return api
+
     def set_pull_limits(self, anonymous: int, account: int, window: int) -> dict:
         """Pulls allowed per ``window`` seconds at :attr:`pull_host`, logged out (per address)
         and per account; the counts start again."""

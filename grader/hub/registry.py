@@ -3,6 +3,7 @@ as Docker Hub's registry has it (a Bearer challenge answered by the hub's token 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -71,6 +72,42 @@ class Manifest:
             self.digest,
             self.image_digest or self.digest,
         )
+
+
+@dataclass(frozen=True)
+class LimitAnswer:
+    """A registry's answer to a manifest request, with Docker Hub's pull-limit headers, as
+    ``curl --head`` shows them (docs.docker.com/docker-hub/usage/pulls/)."""
+
+    method: str
+    url: str
+    status: int
+    limit: str = ""
+    """``ratelimit-limit``, e.g. ``100;w=21600`` (100 pulls per 21,600 seconds); "" when the
+    registry sends none (no limit)."""
+    remaining: str = ""
+    source: str = ""
+    """``docker-ratelimit-source``: what the count is kept for (an address, or an account)."""
+    error: str = ""
+    """The registry's refusal as docker prints it (``toomanyrequests: ...``); "" when served."""
+
+    @property
+    def refused(self) -> bool:
+        return self.status == 429
+
+    def __str__(self) -> str:
+        lines = [f"{self.method} {self.url}: {self.status}"]
+        headers = (
+            ("ratelimit-limit", self.limit),
+            ("ratelimit-remaining", self.remaining),
+            ("docker-ratelimit-source", self.source),
+        )
+        lines += [f"{name}: {value}" for name, value in headers if value]
+        if not self.limit:
+            lines.append("(no ratelimit header: no pull limit here)")
+        if self.error:
+            lines.append(self.error)
+        return "\n".join(lines)
 
 
 class RegistryAPI:
@@ -181,9 +218,7 @@ class RegistryAPI:
             return _image_manifest(repository, reference, digest, media_type, body, digest)
         entries = [e for e in body.get("manifests") or [] if not _is_attestation(e)]
         platforms = tuple(_platform(e) for e in entries)
-        want = self.platform.split("/")[:2]
-        chosen = next((e for e in entries if _platform(e).split("/")[:2] == want), None)
-        chosen = chosen or next(iter(entries), None)
+        chosen = self._choose(entries)
         image = self._manifest_json(repository, chosen["digest"]) if chosen else None
         fields = {"config_digest": "", "layers": ()}
         if image is not None:
@@ -200,6 +235,45 @@ class RegistryAPI:
             attestations=len(body.get("manifests") or []) - len(entries),
             **fields,
         )
+
+    def limit_answer(
+        self, repository: str, reference: str, *, pull: bool = False, anonymous: bool = True
+    ) -> LimitAnswer:
+        """What the registry says of your pull limit, logged out (``anonymous``) or as this
+        client's account. ``pull=False``: a HEAD of the tag's manifest, which reads the limit
+        and counts nothing. ``pull=True``: the GETs a pull sends for the manifests (the tag's,
+        and for an index the image for :attr:`platform`), which Docker Hub counts: one pull."""
+        method = "GET" if pull else "HEAD"
+        path = f"/v2/{repository}/manifests/{reference}"
+        auth = _anonymous if anonymous else None
+        response = self._get(path, method=method, auth=auth, headers={"Accept": MANIFEST_TYPES})
+        kind = response.headers.get("Content-Type", "")
+        if pull and response.status_code == 200 and kind in INDEX_TYPES:
+            entries = [e for e in response.json().get("manifests") or [] if not _is_attestation(e)]
+            chosen = self._choose(entries)
+            if chosen:
+                path = f"/v2/{repository}/manifests/{chosen['digest']}"
+                response = self._get(path, auth=auth, headers={"Accept": MANIFEST_TYPES})
+        error = ""
+        if not response.ok and method == "GET":
+            with contextlib.suppress(ValueError, AttributeError, IndexError, TypeError):
+                first = response.json()["errors"][0]
+                error = f"{str(first['code']).lower()}: {first['message']}"
+        return LimitAnswer(
+            method,
+            self.base_url + path,
+            response.status_code,
+            response.headers.get("ratelimit-limit", ""),
+            response.headers.get("ratelimit-remaining", ""),
+            response.headers.get("docker-ratelimit-source", ""),
+            error,
+        )
+
+    def _choose(self, entries: list[dict]) -> dict | None:
+        """The index entry ``docker pull`` picks: this machine's platform, else the first."""
+        want = self.platform.split("/")[:2]
+        chosen = next((e for e in entries if _platform(e).split("/")[:2] == want), None)
+        return chosen or next(iter(entries), None)
 
     def image_platform(self, repository: str, manifest: Manifest) -> str:
         """``os/architecture`` from the image's config blob ("" if it cannot be read)."""

@@ -75,11 +75,17 @@ def remove_lab(engine: Engine, lab_id: str, state_dir: str | None = None) -> lis
     return removed
 
 
+REGISTRY_ADDRESSES = (5000, 5050)
+"""The ports inside a lab's hub container that reach its registry: the registry's own, and the
+pull-limited address (``grader.hub.containers.PULL_PORT``), whose pulls leave names too."""
+
+
 def _registry_hosts(engine: Engine, lab_id: str) -> list[str]:
     hosts = []
     for container in engine.containers(all=True, labels={LAB: lab_id}):  # the hub publishes it
-        for port in container.ports.get(5000, []):
-            hosts += [f"localhost:{port}", f"127.0.0.1:{port}"]
+        for inside in REGISTRY_ADDRESSES:
+            for port in container.ports.get(inside, []):
+                hosts += [f"localhost:{port}", f"127.0.0.1:{port}"]
     return hosts
 
 

@@ -292,6 +292,12 @@ class Lab:
         whose own limits are real. Pushes go to :attr:`registry`."""
         return getattr(self._registry, "pull_host", "")
 
+    @property
+    def limited_registry_api(self) -> RegistryAPI | None:
+        """:attr:`limited_registry`'s API, asked with your token (or logged out); None on Docker Hub."""
+        pull_api = getattr(self._registry, "pull_api", None)
+        return pull_api(self.username, self.token) if pull_api else None
+
     def set_pull_limits(self, anonymous: int = 3, account: int = 6, window: int = 21600) -> None:
         """Pulls allowed at :attr:`limited_registry` per ``window`` seconds: ``anonymous`` from
         one address logged out, ``account`` per account; the counts start again."""

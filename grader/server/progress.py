@@ -28,8 +28,8 @@ from .. import journal
 from ..infra import places
 
 STEPS = (
-    "account", "login", "token", "tag", "push", "verify", "pull", "run", "versioning", "digest",
-    "platforms", "rollback", "visibility",
+    "account", "login", "token", "tag", "push", "verify", "pull", "run", "pull-limit",
+    "versioning", "digest", "platforms", "rollback", "visibility",
 )  # fmt: skip
 """The lifecycle's steps, a column each, in the lessons' order: every check of
 :data:`grader.checks.NAMES`, once (tests/server/test_progress.py holds it to that)."""

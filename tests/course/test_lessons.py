@@ -77,3 +77,16 @@ def test_an_app_folder_is_a_fresh_copy_to_change():
         again = lessons.app_folder(lab, "v9")
         assert again == folder and "Flask" in (folder / "app.py").read_text()
         assert {p.name for p in folder.iterdir()} >= {"Dockerfile", "app.py", "requirements.txt"}
+
+
+def test_no_hint_on_docker_hub_needs_a_password_or_a_classroom_only_call():
+    """Lab.use_hub has no password (Docker Hub's pages make tokens and change visibility), and
+    set_private is the classroom hub's own call: no hint on Docker Hub uses either, while the
+    classroom's answers keep doing it from code."""
+    from grader.course.tasks import TASKS
+
+    for task in TASKS:
+        for hint in task.hints_for(classroom=False):
+            assert "lab.password" not in hint and "set_private" not in hint, task.name
+    from_code = [t.name for t in TASKS if "lab.password" in t.hints_for(classroom=True)[2]]
+    assert from_code == ["login", "private", "public"]

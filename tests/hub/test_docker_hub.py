@@ -210,3 +210,22 @@ def test_docker_hubs_pages_are_where_docker_hub_keeps_them():
     tokens = page_url(hub, "/settings/personal-access-tokens")
     assert tokens == "https://app.docker.com/settings/personal-access-tokens"
     assert page_url("http://localhost:8080/", "/settings/x") == "http://localhost:8080/settings/x"
+
+
+def test_on_docker_hub_the_hints_need_no_password_and_the_pull_limit_step_says_why_not(lab):
+    """On Docker Hub the course has no password (the learner generates tokens and changes
+    visibility on Docker Hub's pages): the answers say so; the classroom's answers sign in with
+    the lab's password, which only a classroom lab has."""
+    from grader.course.widgets import YourTurn
+
+    assert lab.password == ""
+    for name, page_step in (("login", "lab.save_token()"), ("private", "Make private"),
+                            ("public", "Make public")):  # fmt: skip
+        turn = YourTurn(lab, name)
+        for _ in range(3):
+            answer = turn.hint()
+        assert page_step in answer and "lab.password" not in answer, answer
+        assert "lab.password" not in turn._hints.value
+    limited = YourTurn(lab, "pull-limit")
+    assert limited.result is None
+    assert "whose limits are real" in limited.children[0].value

@@ -61,7 +61,7 @@ class Executed:
         """``{check: [passed, …]}`` for every check result the notebook shows."""
         found: dict[str, list[bool]] = {}
         for text in self.texts():
-            for name, passed in re.findall(r'data-check="(\w+)" data-passed="(\w+)"', text):
+            for name, passed in re.findall(r'data-check="([\w-]+)" data-passed="(\w+)"', text):
                 found.setdefault(name, []).append(passed == "true")
         return found
 

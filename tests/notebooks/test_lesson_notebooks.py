@@ -31,7 +31,7 @@ CHECKS = {
     "03-tag": {"tag"},
     "04-push": {"push"},
     "05-verify": {"verify"},
-    "06-pull-and-run": {"pull", "run"},
+    "06-pull-and-run": {"pull", "pull-limit", "run"},
     "07-versions": {"push", "versioning", "digest"},
     "08-rollback": {"run", "rollback"},
     "09-platforms": {"platforms"},
@@ -39,8 +39,8 @@ CHECKS = {
     "11-review": {"tag", "push", "pull", "run", "versioning"},
 }
 ACTIONS = {
-    "account", "login", "token", "tag", "push", "verify", "pull", "run", "versioning", "digest",
-    "rollback", "platforms", "visibility",
+    "account", "login", "token", "tag", "push", "verify", "pull", "pull-limit", "run",
+    "versioning", "digest", "rollback", "platforms", "visibility",
 }  # fmt: skip
 """The checks only the learner's own doing can pass (signing up included)."""
 
@@ -307,8 +307,8 @@ def test_after_the_course_every_step_has_passed_and_the_versions_are_published(c
     _, end = course
     assert end["progress"] == {
         "account": True, "login": True, "token": True, "tag": True, "push": True,
-        "verify": True, "pull": True, "run": True, "versioning": True, "digest": True,
-        "rollback": True, "platforms": True, "visibility": True,
+        "verify": True, "pull": True, "pull-limit": True, "run": True, "versioning": True,
+        "digest": True, "rollback": True, "platforms": True, "visibility": True,
     }  # fmt: skip
     assert end["tags"] == ["v1", "v1.0.0", "v1.1.0", "v2.0.0"]
 

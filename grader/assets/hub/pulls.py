@@ -26,14 +26,15 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from store import Refused
+from web import log
 
 ANONYMOUS_WORDS = "You have reached your unauthenticated pull rate limit. https://www.docker.com/increase-rate-limit"
 ACCOUNT_WORDS = (
     "You have reached your pull rate limit. You may increase the limit by authenticating and "
-    "upgrading: https://www.docker.com/increase-rate-limit"
+    "upgrading: https://www.docker.com/increase-rate-limits"
 )
-"""Docker Hub's words past each limit, as its registry answered them (anonymous: as reported
-in 2025; signed in: as quoted in containers/image#1078)."""
+"""Docker Hub's words past each limit (anonymous: as users reported its registry's answer in
+2025; signed in: the body docs.docker.com/docker-hub/usage/pulls/ gives, read 2026-12-06)."""
 PASSED_HEADERS = ("Authorization", "Accept", "User-Agent", "Range")
 INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -157,6 +158,7 @@ class PullHandler(BaseHTTPRequestHandler):
                 body = json.dumps({"errors": [{"code": "TOOMANYREQUESTS", "message": words}]})
                 headers = {"Content-Type": "application/json", **limits.headers(source, 0)}
                 self._answer(429, headers, body.encode())
+                _log_manifest(self.command, path, source, 429, False, 0)
                 return
         request = urllib.request.Request(
             self.server.registry + self.path,  # type: ignore[attr-defined]
@@ -180,12 +182,18 @@ class PullHandler(BaseHTTPRequestHandler):
                 k: v for k, v in upstream.headers.items()
                 if k.lower() not in ("connection", "transfer-encoding", "keep-alive")
             }  # fmt: skip
+            counted = False
             if manifest and upstream.status == 200:
                 kind = upstream.headers.get("Content-Type", "")
-                if self.command == "GET" and kind not in INDEX_TYPES:
+                counted = self.command == "GET" and kind not in INDEX_TYPES
+                if counted:
                     limits.count(source)  # an image's manifest: one pull per platform pulled
                 headers.update(limits.headers(source, limits.remaining(source)))
             self._answer(upstream.status, headers, upstream)
+            if manifest:
+                _log_manifest(
+                    self.command, path, source, upstream.status, counted, limits.remaining(source)
+                )
 
     def _answer(self, status: int, headers: dict, body) -> None:
         self.send_response(status)
@@ -202,6 +210,16 @@ class PullHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             while chunk := body.read(65536):
                 self.wfile.write(chunk)
+
+
+def _log_manifest(
+    method: str, path: str, source: str, status: int, counted: bool, remaining: int
+) -> None:
+    """One manifest request at the pull-limited address, in the hub's log (the evidence of the
+    pull-limit step): whose count (``ip:ADDRESS`` or ``account:NAME``), answered how."""
+    name, _, reference = path[len("/v2/") :].rpartition("/manifests/")
+    log("limited manifest", method=method, repository=name, reference=reference, source=source,
+        status=status, counted=counted, remaining=max(0, remaining))  # fmt: skip
 
 
 class PullServer(ThreadingHTTPServer):

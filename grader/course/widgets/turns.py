@@ -63,6 +63,14 @@ _TRIED: set[tuple[str, str]] = set()
 pressed Check): the box shown again says what the check saw, not that it is their turn."""
 
 
+_ONLY_IN_A_CLASSROOM = (
+    f'<div data-state="classroom-only" style="border-left:4px solid {_GREY};padding:6px 10px">'
+    "This step needs a classroom's registry, whose limits the course sets small: your lab is on "
+    "Docker Hub, whose limits are real (and not the course's to make you reach). Read yours "
+    "without spending a pull: <code>print(rate_limit(lab))</code>.</div>"
+)
+
+
 class YourTurn(_Shown, w.VBox):
     """A do-it step, shown above the empty cell the learner writes in: the goal, the lab's
     registry, username and token file, hints revealed one at a time (a nudge, the command's
@@ -78,6 +86,10 @@ class YourTurn(_Shown, w.VBox):
         self.result: CheckResult | None = None
         self.revealed = 0
         """How many hints are shown (3: the answer too)."""
+        if self.task.classroom_only and not lab.classroom:
+            super().__init__([w.HTML(_ONLY_IN_A_CLASSROOM)])
+            self.add_class("course-your-turn")
+            return
         self._hints = w.HTML()
         self._hints.add_class("course-hints")
         self._hint_button = w.Button(description="Hint", icon="lightbulb-o")
@@ -176,13 +188,16 @@ class YourTurn(_Shown, w.VBox):
         self.lab.record_hint(self.task.name, self.task.check, self.revealed)
         if self.revealed == 3:
             self.lab.record_answer_shown(self.task.name, self.task.check)
-        return self.task.hints[self.revealed - 1]
+        return self._hints_here()[self.revealed - 1]
+
+    def _hints_here(self) -> tuple[str, str, str]:
+        return self.task.hints_for(self.lab.classroom)
 
     def _reveal(self) -> None:
         self.revealed = min(self.revealed + 1, 3)
         labels = ("Hint", "The command's shape (fill in the CAPITALS)", "The answer")
         items = []
-        for level, text in enumerate(self.task.hints[: self.revealed]):
+        for level, text in enumerate(self._hints_here()[: self.revealed]):
             shown = f"<pre>{html.escape(text)}</pre>" if level else f"<span>{as_html(text)}</span>"
             items.append(f'<div data-level="{level + 1}"><b>{labels[level]}:</b> {shown}</div>')
         if self.revealed == 3:
