@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checks.pulllimit import OLD_LAB
 from ..errors import InvalidInput
 from ..hub.registry import LimitAnswer
 from ..infra import net
@@ -79,11 +80,13 @@ def local_copy(lab: Lab, tag: str = "v1", repository: str = APP_REPOSITORY) -> L
 def small_pull_limits(lab: Lab, anonymous: int = 3, account: int = 6) -> str:
     """Make your pull-limited address's limits small enough to reach (the counts start again),
     and say where it is; on Docker Hub, whose limits are real, only say so."""
-    if not lab.limited_registry:
+    if not lab.classroom:
         return (
             "Your lab is on Docker Hub: its pull limits are real (100 per 6 hours logged out, 200 "
             "logged in), not the course's to make small. Read yours: print(rate_limit(lab))."
         )
+    if not lab.limited_registry:
+        return " ".join(OLD_LAB)
     lab.set_pull_limits(anonymous, account)
     return (
         f"{lab.limited_registry} is your registry again, counting pulls as Docker Hub does, with "
@@ -102,10 +105,7 @@ def rate_limit(
     address; on Docker Hub, at Docker Hub."""
     api = lab.limited_registry_api if lab.classroom else lab.registry_api
     if api is None:
-        raise InvalidInput(
-            "Your lab was started before it had a pull-limited address.",
-            "Start it again: lab.stop(), then run the lesson from the top.",
-        )
+        raise InvalidInput(*OLD_LAB)
     repository = f"{lab.username}/{APP_REPOSITORY}"
     return api.limit_answer(repository, tag, pull=pull, anonymous=not logged_in)
 

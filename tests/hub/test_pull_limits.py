@@ -88,3 +88,37 @@ def test_the_pull_address_takes_no_writes_and_bad_limits_change_nothing(limited)
     assert (running.server.hub.pulls.anonymous, running.server.hub.pulls.account) == (2, 3)
     stranger = running.post("/_admin/pull-limits", json={"anonymous": 100})
     assert stranger.status_code in (401, 403) and running.server.hub.pulls.anonymous == 2
+
+
+def test_the_courses_rate_limit_reads_with_a_head_and_pulls_an_index_once_per_platform(limited):
+    """``RegistryAPI.limit_answer`` (behind the lesson's ``rate_limit``): a HEAD counts nothing;
+    a pull of an index GETs the index (no pull) and this machine's image (one pull), as docker
+    does and Docker Hub counts; past the limit, docker's words."""
+    import json
+
+    from grader.hub.client import HubAPI
+    from grader.hub.registry import RegistryAPI
+
+    running, base = limited
+    token = running.registry_token("repository:alice1234/app:pull,push",
+                                   auth=("alice1234", "alices-password")).json()["token"]  # fmt: skip
+    index = json.dumps({"schemaVersion": 2, "mediaType": hub.pulls.INDEX_TYPES[0], "manifests": [
+        {"mediaType": OCI_MANIFEST, "digest": running.digest, "size": 1,
+         "platform": {"os": "linux", "architecture": "arm64"}}]}).encode()  # fmt: skip
+    put = requests.put(f"{running.registry.url}/v2/alice1234/app/manifests/multi", data=index,
+                       headers={"Authorization": "Bearer " + token,
+                                "Content-Type": hub.pulls.INDEX_TYPES[0]}, timeout=10)  # fmt: skip
+    assert put.status_code == 201, put.text
+    client = HubAPI(running.base, running.url("/token"), running.settings.service)
+    api = RegistryAPI(base, ("alice1234", "alices-password"), client, platform="linux/arm64")
+    read = api.limit_answer("alice1234/app", "multi")
+    assert (read.method, read.status, read.remaining) == ("HEAD", 200, "2;w=21600")
+    pulled = api.limit_answer("alice1234/app", "multi", pull=True)
+    assert pulled.status == 200 and pulled.url.endswith(running.digest)  # the image, by digest
+    assert pulled.remaining == "1;w=21600"  # one pull: the index's GET did not count
+    api.limit_answer("alice1234/app", "v1", pull=True)
+    refused = api.limit_answer("alice1234/app", "v1", pull=True)
+    assert refused.refused and refused.error.startswith("toomanyrequests: You have reached")
+    assert "toomanyrequests" in str(refused) and "ratelimit-limit: 2;w=21600" in str(refused)
+    mine = api.limit_answer("alice1234/app", "v1", pull=True, anonymous=False)
+    assert (mine.status, mine.source, mine.limit) == (200, "alice1234", "3;w=21600")
