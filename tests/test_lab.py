@@ -96,7 +96,9 @@ def test_an_invalid_username_changes_nothing(engine, name):
 def test_an_unknown_check_is_named(lab):
     with pytest.raises(InvalidInput) as unknown:
         lab.check("deploy")
-    assert "account, login, tag, push, verify, pull, run, versioning" in unknown.value.fix
+    assert (
+        "account, login, tag, push, verify, pull, run, pull-limit, versioning" in unknown.value.fix
+    )
 
 
 def test_malformed_image_names_are_refused(lab):

@@ -157,8 +157,8 @@ class PullHandler(BaseHTTPRequestHandler):
                 words = ACCOUNT_WORDS if account else ANONYMOUS_WORDS
                 body = json.dumps({"errors": [{"code": "TOOMANYREQUESTS", "message": words}]})
                 headers = {"Content-Type": "application/json", **limits.headers(source, 0)}
-                self._answer(429, headers, body.encode())
                 _log_manifest(self.command, path, source, 429, False, 0)
+                self._answer(429, headers, body.encode())
                 return
         request = urllib.request.Request(
             self.server.registry + self.path,  # type: ignore[attr-defined]
@@ -189,11 +189,11 @@ class PullHandler(BaseHTTPRequestHandler):
                 if counted:
                     limits.count(source)  # an image's manifest: one pull per platform pulled
                 headers.update(limits.headers(source, limits.remaining(source)))
-            self._answer(upstream.status, headers, upstream)
-            if manifest:
+            if manifest:  # logged before the answer: a check run once it arrives finds it
                 _log_manifest(
                     self.command, path, source, upstream.status, counted, limits.remaining(source)
                 )
+            self._answer(upstream.status, headers, upstream)
 
     def _answer(self, status: int, headers: dict, body) -> None:
         self.send_response(status)
