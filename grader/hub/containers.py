@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import secrets
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -32,6 +33,8 @@ testcontainers_config.ryuk_disabled = True
 
 HUB_PORT = 8080
 PULL_PORT = 5050
+MARK_SECONDS = 5.0
+"""How long a read of the hub's log waits for its marker line (it shows within milliseconds)."""
 """The registry's pull-limited address inside the hub's container (Docker Hub's pull limits,
 small: ``grader/assets/hub/pulls.py``); published like the others, on loopback."""
 """The hub's port inside its container (the registry's is 5000, in the same network)."""
@@ -415,12 +418,32 @@ class ClassroomRegistry(DockerContainer):
         return self._admin("GET", "/_admin/accounts").get("signed_up", [])
 
     def hub_log(self) -> list[dict]:
-        """The hub's own log: one JSON object per token request, sign-in and change."""
-        text = self.hub.get_wrapped_container().logs().decode("utf-8", "replace")
+        """The hub's own log: one JSON object per token request, sign-in and change, every line
+        the hub wrote before this call included. The engine copies a container's output a
+        moment after it is written, so a check run the instant a command ends would miss its
+        last lines: the hub logs a marker on request, and the log is read once it shows."""
+        mark = self._mark()
+        container = self.hub.get_wrapped_container()
+        deadline = time.monotonic() + MARK_SECONDS
+        while True:
+            text = container.logs().decode("utf-8", "replace")
+            if not mark or f'"mark": "{mark}"' in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
         found = []
         for line in text.splitlines():
             with contextlib.suppress(ValueError):
                 record = json.loads(line)
-                if isinstance(record, dict):
+                if isinstance(record, dict) and record.get("msg") != "mark":
                     found.append(record)
         return found
+
+    def _mark(self) -> str:
+        """Have the hub log a marker line; "" when it cannot (not answering, or a hub from
+        before the call existed): the log is then read as it is."""
+        mark = secrets.token_hex(8)
+        try:
+            self._admin("POST", "/_admin/mark", json={"mark": mark})
+        except (RegistryUnavailable, HubRefused):
+            return ""
+        return mark

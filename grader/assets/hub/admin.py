@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shapes
 from store import Refused
-from web import Handler, route
+from web import Handler, log, route
 
 
 class AdminRoutes(Handler):
@@ -30,6 +30,15 @@ class AdminRoutes(Handler):
             )
             answer["token"] = {**token.api(), "token": secret}
         self.send(201, answer)
+
+    @route("POST", "/_admin/mark")
+    def admin_mark(self) -> None:
+        """A line in the log that the grader waits for before reading it: every line the hub
+        wrote before this call is then there (the engine copies a container's output a moment
+        after it is written)."""
+        self.admin()
+        log("mark", mark=str(self.json_body().get("mark", ""))[:64])
+        self.send(200, {})
 
     @route("GET", "/_admin/accounts")
     def admin_accounts(self) -> None:
