@@ -32,12 +32,12 @@ from testcontainers.core.container import DockerContainer  # noqa: E402
 testcontainers_config.ryuk_disabled = True
 
 HUB_PORT = 8080
+"""The hub's port inside its container (the registry's is 5000, in the same network)."""
 PULL_PORT = 5050
-MARK_SECONDS = 5.0
-"""How long a read of the hub's log waits for its marker line (it shows within milliseconds)."""
 """The registry's pull-limited address inside the hub's container (Docker Hub's pull limits,
 small: ``grader/assets/hub/pulls.py``); published like the others, on loopback."""
-"""The hub's port inside its container (the registry's is 5000, in the same network)."""
+MARK_SECONDS = 5.0
+"""How long a read of the hub's log waits for its marker line (it shows within milliseconds)."""
 SERVICE = "classroom-registry"
 ISSUER = "classroom-hub"
 
@@ -367,11 +367,10 @@ class ClassroomRegistry(DockerContainer):
         for the engine's platform; None on a lab without it."""
         if not self.pull_host:
             return None
-        api = RegistryAPI(
-            f"http://{self.pull_host}", (username, secret), self.hub_api, session=self._session
-        )
-        api.platform = self.api.platform
-        return api
+        return RegistryAPI(
+            f"http://{self.pull_host}", (username, secret), self.hub_api,
+            platform=self.api.platform, session=self._session,
+        )  # fmt: skip
 
     def set_pull_limits(self, anonymous: int, account: int, window: int) -> dict:
         """Pulls allowed per ``window`` seconds at :attr:`pull_host`, logged out (per address)

@@ -20,7 +20,7 @@ import requests
 
 from grader.errors import InvalidInput
 from grader.hub.client import Challenge, HubAPI, HubRefused
-from tests.conftest import docker
+from tests.conftest import docker, pushed, tag_and_push
 from tests.hub.cases import bad_inputs, said
 
 pytestmark = pytest.mark.docker
@@ -433,13 +433,10 @@ def test_deleting_a_tag_as_hub_tool_does_leaves_the_images_other_tags_pullable(l
     """Docker Hub's ``DELETE /v2/repositories/NS/REPO/tags/TAG/`` (docker/hub-tool's RemoveTag),
     with a Read, Write, Delete token: the tag is gone from the registry the engine pulls from,
     the same image's other tag still pulls, and the hub lists it with its own history."""
-    from tests.conftest import pushed, tag_and_push
-
     pushed(lab)
     tag_and_push(lab, "v1.0.0")  # the same image: one digest, two tags
     admin = lab.hub_api.create_access_token(signed_in(lab), "cleanup", "repo:admin")["token"]
-    api = HubAPI(lab.hub_url)
-    access = api.sign_in(lab.username, admin)
+    access = lab.hub_api.sign_in(lab.username, admin)
     answer = requests.delete(
         f"{lab.hub_url}/v2/repositories/{lab.username}/my-flask-app/tags/v1/",
         headers={"Authorization": f"Bearer {access}"},

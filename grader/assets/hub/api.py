@@ -1,7 +1,8 @@
 """Docker Hub's API, at its paths and in its shapes (``shapes``): sign-in (``POST /v2/auth/token``
 and the deprecated ``POST /v2/users/login``), repositories (and their deprecated
 ``/v2/repositories/...`` paths, still answered as Docker Hub answers them, deletion of tags and
-repositories among them), tags and personal access tokens. Lists are paged as Docker Hub pages them, ``next``/``previous`` absolute URLs."""
+repositories among them), tags and personal access tokens. Lists are paged as Docker Hub pages
+them, ``next``/``previous`` absolute URLs."""
 
 from __future__ import annotations
 

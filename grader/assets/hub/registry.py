@@ -24,6 +24,8 @@ INDEX_TYPES = (
 
 
 ACCEPT = ", ".join(MANIFEST_TYPES + INDEX_TYPES)
+WRITE = ("pull", "push", "delete")
+"""What the hub allows itself on a repository it deletes from."""
 HUB_AGENT = "classroom-hub"
 """The hub's own requests to the registry: their push events (a tag put back after a deletion)
 are nobody's push."""
@@ -60,21 +62,32 @@ class Registry:
     # --- reading the registry (for the tags page and API) ----------------------------------------
 
     def _get(self, path: str, repository: str, accept: str = "") -> tuple[dict, dict]:
+        """A registry's JSON answer and headers (``({}, {})`` when it has no such thing)."""
+        _, headers, body = self._raw(
+            "GET", path, repository, {"Accept": accept} if accept else None
+        )
+        return json.loads(body or b"{}"), headers
+
+    def _raw(self, method: str, path: str, repository: str, headers: dict | None = None,
+             data: bytes | None = None, actions: tuple[str, ...] = ("pull",)) -> tuple[int, dict, bytes]:  # fmt: skip
+        """One request to the registry as the hub itself, allowed ``actions`` on ``repository``
+        (its writes say ``User-Agent: HUB_AGENT``); a 404 is answered as ``(404, {}, b"")``."""
         import urllib.request  # here, not at the top: a tenth of the hub's start-up time
 
-        access = [{"type": "repository", "name": repository, "actions": ["pull"]}]
+        access = [{"type": "repository", "name": repository, "actions": list(actions)}]
         token = self.signer.registry_token("hub", self.service, access)["token"]
         request = urllib.request.Request(
-            self.url + path, headers={"Authorization": "Bearer " + token}
-        )
-        if accept:
-            request.add_header("Accept", accept)
+            self.url + path, method=method, data=data,
+            headers={"Authorization": "Bearer " + token, **(headers or {})},
+        )  # fmt: skip
+        if method in ("PUT", "DELETE"):
+            request.add_header("User-Agent", HUB_AGENT)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return json.loads(response.read() or b"{}"), dict(response.headers)
+                return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as error:
             if error.code == 404:
-                return {}, {}
+                return 404, {}, b""
             raise
 
     def tags(self, namespace: str, name: str) -> list[dict]:
@@ -158,26 +171,6 @@ class Registry:
 
     # --- deleting, as Docker Hub's API deletes --------------------------------------------------
 
-    def _raw(self, method: str, path: str, repository: str, headers: dict | None = None,
-             data: bytes | None = None) -> tuple[int, dict, bytes]:  # fmt: skip
-        """One request to the registry as the hub itself (``User-Agent: HUB_AGENT``, with every
-        right on ``repository``); 404 answered as ``(404, {}, b"")``."""
-        import urllib.request
-
-        access = [{"type": "repository", "name": repository, "actions": ["pull", "push", "delete"]}]
-        token = self.signer.registry_token("hub", self.service, access)["token"]
-        request = urllib.request.Request(
-            self.url + path, method=method, data=data,
-            headers={"Authorization": "Bearer " + token, "User-Agent": HUB_AGENT, **(headers or {})},
-        )  # fmt: skip
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                return 404, {}, b""
-            raise
-
     def _digests(self, repository: str) -> dict[str, str]:
         """``{tag: digest}`` for every tag the registry holds."""
         listing, _ = self._get(f"/v2/{repository}/tags/list", repository)
@@ -203,17 +196,18 @@ class Registry:
             raise Refused(404, "tag not found")
         digest = headers.get("Docker-Content-Digest", "")
         siblings = [t for t, d in self._digests(repository).items() if d == digest and t != tag]
-        self._raw("DELETE", f"/v2/{repository}/manifests/{digest}", repository)
+        self._raw("DELETE", f"/v2/{repository}/manifests/{digest}", repository, actions=WRITE)
         kind = {"Content-Type": headers.get("Content-Type", MANIFEST_TYPES[0])}
         for other in siblings:
-            self._raw("PUT", f"/v2/{repository}/manifests/{other}", repository, kind, body)
+            path = f"/v2/{repository}/manifests/{other}"
+            self._raw("PUT", path, repository, kind, body, actions=WRITE)
         self.store.forget_tag(namespace, name, tag)
 
     def delete_repository(self, namespace: str, name: str) -> None:
         """Every image of the repository goes, and its record: a push makes it anew."""
         repository = f"{namespace}/{name}"
         for digest in set(self._digests(repository).values()):
-            self._raw("DELETE", f"/v2/{repository}/manifests/{digest}", repository)
+            self._raw("DELETE", f"/v2/{repository}/manifests/{digest}", repository, actions=WRITE)
         self.store.delete_repository(namespace, name)
 
     # --- what an account may see ------------------------------------------------------------------
